@@ -1,0 +1,1 @@
+"""CLI subcommands (filled in by their feature)."""

@@ -1,0 +1,1 @@
+"""oncosig.degnext"""
