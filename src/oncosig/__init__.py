@@ -34,6 +34,7 @@ _SUBMODULES = {
     "interpret",
     "enrich",
     "pl",
+    "report",
 }
 
 

@@ -12,7 +12,6 @@ import os
 import sys
 import warnings
 
-import click
 import typer
 
 from oncosig.cli import (  # noqa: F401  (imports register the subcommands)
@@ -22,6 +21,7 @@ from oncosig.cli import (  # noqa: F401  (imports register the subcommands)
     _genexnet,
     _info,
     _interpret,
+    _label,
 )
 from oncosig.cli._app import app
 from oncosig.cli._common import setup_logging
@@ -40,13 +40,17 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("default", module="oncosig")
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except (ValueError, TypeError, OSError, KeyError, LookupError) as exc:
         if os.environ.get("ONCOSIG_DEBUG"):

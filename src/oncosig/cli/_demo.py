@@ -1,1 +1,116 @@
-"""CLI subcommands (filled in by their feature)."""
+"""CLI: ``oncosig demo`` — the main job end to end on the embedded 7-cohort TCGA data.
+
+Cross-validates logistic regression (C=0.1 on standardized log-CPM, the reference
+baseline) and a compact GeneXNet on the same participant-grouped folds, prints overall and
+per-class accuracy, and writes metrics tables, a confusion-matrix PNG and ``run.json``.
+The configuration is sized to finish in well under 5 minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from oncosig.cli._app import app
+from oncosig.cli._common import SeedOpt
+
+DEMO_EPOCHS = 30  # GeneXNet: the "compact" preset (1,024 genes, 32 x 32 grid), on CPU
+DEMO_LOGREG: dict[str, Any] = {"C": 0.1}
+
+
+@app.command("demo")
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for metrics, plot and run.json."),
+    folds: int = typer.Option(3, "--folds", min=2, max=10, help="Cross-validation folds."),
+    epochs: int = typer.Option(DEMO_EPOCHS, "--epochs", min=1, help="GeneXNet epoch limit."),
+    seed: int = SeedOpt,
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Cross-validate GeneXNet beside logistic regression on the embedded TCGA data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    from oncosig._atomic import atomic_path, write_table
+    from oncosig._repro import seed_everything, write_run_record
+    from oncosig.datasets import tcga7
+    from oncosig.genexnet import cross_validate, plot_confusion
+
+    console = Console()
+    t0 = time.perf_counter()
+    seed_everything(seed)
+    adata = tcga7()
+    console.print(
+        f"[bold]oncosig demo[/bold]: {adata.n_obs} TCGA tumours x {adata.n_vars} genes, "
+        f"{adata.obs['project'].nunique()} cohorts; {folds}-fold CV grouped by participant"
+    )
+    from oncosig.genexnet import preset
+
+    gx = preset("compact", max_epochs=epochs, accelerator="cpu")
+    result = cross_validate(
+        adata,
+        label_key="project",
+        models=[("logreg", "logreg", DEMO_LOGREG), ("genexnet", "genexnet", gx)],
+        n_splits=folds,
+        seed=seed,
+        out_dir=out,
+        resume=False,
+        progress=progress,
+    )
+    summary = result.summary()
+    table = Table(title=f"{folds}-fold cross-validation (mean ± sd over folds)")
+    for col in ("model", "accuracy", "macro F1", "balanced acc.", "seconds"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    seconds = result.metrics.groupby("model")["seconds"].sum()
+    for model, row in summary.iterrows():
+        table.add_row(
+            str(model),
+            f"{row['accuracy_mean']:.1%} ± {row['accuracy_std']:.1%}",
+            f"{row['macro_f1_mean']:.3f} ± {row['macro_f1_std']:.3f}",
+            f"{row['balanced_accuracy_mean']:.1%}",
+            f"{seconds[model]:.0f}",
+        )
+    console.print(table)
+    per_class = pd.concat(
+        {m: result.per_class(m)["accuracy"] for m in ("logreg", "genexnet")}, axis=1
+    )
+    per_class.insert(0, "n", result.per_class("genexnet")["n"])
+    pc = Table(title="per-class accuracy (out-of-fold)")
+    pc.add_column("cohort")
+    for col in ("n", "logreg", "genexnet"):
+        pc.add_column(col, justify="right")
+    for cls, row in per_class.iterrows():
+        pc.add_row(str(cls), str(int(row["n"])), f"{row['logreg']:.1%}", f"{row['genexnet']:.1%}")
+    console.print(pc)
+
+    write_table(result.metrics, out / "metrics.csv", index=False)
+    write_table(summary, out / "summary.csv")
+    write_table(per_class, out / "per_class_accuracy.csv")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, model in zip(axes, ("logreg", "genexnet"), strict=True):
+        plot_confusion(result.confusion(model), ax=ax, title=model)
+    fig.tight_layout()
+    with atomic_path(out / "confusion_matrix.png") as tmp:
+        fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    elapsed = time.perf_counter() - t0
+    write_run_record(
+        out,
+        command="oncosig demo",
+        config={"folds": folds, "genexnet": gx, "logreg": DEMO_LOGREG, "label": "project"},
+        seed=seed,
+        extra={
+            "summary": summary.reset_index().to_dict(orient="records"),
+            "seconds": round(elapsed, 1),
+            "n_samples": int(adata.n_obs),
+            "n_genes": int(adata.n_vars),
+        },
+    )
+    console.print(f"wrote metrics, confusion_matrix.png and run.json to {out} in {elapsed:.0f} s")

@@ -1,1 +1,251 @@
-"""CLI subcommands (filled in by their feature)."""
+"""CLI: ``oncosig genexnet train | finetune | predict | evaluate``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from oncosig.cli._app import app
+from oncosig.cli._common import JsonOpt, OverwriteOpt, SeedOpt, echo_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from anndata import AnnData
+
+    from oncosig.genexnet import GeneImageClassifier
+
+logger = logging.getLogger(__name__)
+
+genexnet_app = typer.Typer(
+    help="GeneXNet: train, fine-tune, predict and evaluate pan-cancer sample classifiers.",
+    no_args_is_help=True,
+)
+app.add_typer(genexnet_app, name="genexnet")
+
+DataArg = typer.Argument(..., help="Expression files (any supported format: counts, samples x genes or genes x samples, h5ad, GDC).")
+LabelsOpt = typer.Option(
+    None, "--labels", help="TSV: sample ID first, then annotation columns (e.g. cohort, site, tumor_normal)."
+)
+LabelColOpt = typer.Option(
+    ...,
+    "--label-column",
+    help="Column of --labels to learn; without --labels, an annotation from the TCGA barcodes "
+    "(e.g. 'project', 'organ_site', 'tissue').",
+)
+ModelOpt = typer.Option(
+    None, "--model", help="GeneXNet checkpoint (.safetensors); default: the model shipped with oncosig."
+)
+ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Show training progress bars.")
+
+
+def read_data(paths: list[Path]) -> AnnData:
+    """Read and join expression files (samples x genes, common genes only)."""
+    import anndata as ad
+
+    from oncosig.io import read
+
+    adatas = [read(p) for p in paths]
+    if len(adatas) == 1:
+        return adatas[0]
+    joined = ad.concat(adatas, join="inner", merge="same", uns_merge="first")
+    if joined.n_vars == 0:
+        raise ValueError("the input files share no gene; use files quantified on the same genes")
+    if joined.obs_names.has_duplicates:
+        dup = joined.obs_names[joined.obs_names.duplicated()][0]
+        raise ValueError(f"sample '{dup}' occurs in more than one input file; give each sample once")
+    return joined
+
+
+def read_labels(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
+    """Labels of ``adata``'s samples from a TSV (sample ID first) or from ``obs``."""
+    import pandas as pd
+
+    from oncosig._errors import OncosigInputError
+
+    if labels is None:
+        if column not in adata.obs:
+            from oncosig.io import annotate_tcga
+
+            annotate_tcga(adata)
+        if column not in adata.obs:
+            raise OncosigInputError(
+                f"no label column '{column}' in the data's annotation "
+                f"({', '.join(map(str, adata.obs.columns)) or 'none'}); give --labels TSV"
+            )
+        return adata.obs[column].astype(str)
+    if not labels.is_file():
+        raise OncosigInputError("labels file not found", path=labels)
+    df = pd.read_csv(labels, sep="\t", index_col=0, dtype=str)
+    if column not in df.columns:
+        raise OncosigInputError(
+            f"no column '{column}'; the columns are: {', '.join(df.columns)}", path=labels
+        )
+    df.index = df.index.astype(str)
+    missing = [s for s in adata.obs_names if s not in df.index]
+    if missing:
+        raise OncosigInputError(
+            f"{len(missing)} samples of the data have no row (e.g. '{missing[0]}'); the first "
+            "column must hold the sample IDs",
+            path=labels,
+        )
+    y = df.loc[list(adata.obs_names), column]
+    if y.isna().any():
+        raise OncosigInputError(f"{int(y.isna().sum())} samples have an empty '{column}'", path=labels)
+    return y
+
+
+def load_model(model: Path | None) -> GeneImageClassifier:
+    """A checkpoint, or the shipped pretrained model."""
+    from oncosig.genexnet import GeneImageClassifier, load_pretrained
+
+    return load_pretrained() if model is None else GeneImageClassifier.load(model)
+
+
+def _record(out: Path, command: str, config: dict[str, Any], seed: int | None, extra: dict[str, Any]) -> None:
+    from oncosig._repro import write_run_record
+
+    write_run_record(out, command=command, config=config, seed=seed, extra=extra)
+
+
+@genexnet_app.command("train")
+def train(
+    data: list[Path] = DataArg,
+    labels: Path | None = LabelsOpt,
+    label_column: str = LabelColOpt,
+    out: Path = typer.Option(..., "--out", help="Checkpoint to write (.safetensors)."),
+    epochs: int = typer.Option(100, "--epochs", min=1, help="Maximum epochs (early stopping on a 15 % hold-out)."),
+    max_genes: int | None = typer.Option(None, "--max-genes", min=1, help="Keep the N most variable genes."),
+    growth_rate: int = typer.Option(32, "--growth-rate", min=1, help="θk: filters per dense layer."),
+    theta_d: float = typer.Option(1.0, "--theta-d", min=0.0, max=1.0, help="Share of dense layers."),
+    theta_r: float = typer.Option(1.0, "--theta-r", min=0.0, max=1.0, help="Share of residual units."),
+    depth: int = typer.Option(4, "--depth", min=1, max=4, help="Number of GeneXNet blocks."),
+    stem_stride: int = typer.Option(1, "--stem-stride", help="1, 2 or 4 (large grids)."),
+    optimizer: str = typer.Option("adam", "--optimizer", help="adam, adagrad or rmsprop."),
+    lr: float = typer.Option(1e-4, "--lr", min=0.0, help="Initial learning rate (halved on plateau)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=2),
+    patience: int = typer.Option(10, "--patience", min=1, help="Early-stopping patience (epochs)."),
+    gene_order: str = typer.Option("genomic", "--gene-order", help="Grid layout: genomic or given."),
+    accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
+    seed: int = SeedOpt,
+    progress: bool = ProgressOpt,
+    overwrite: bool = OverwriteOpt,
+) -> None:
+    """Train GeneXNet on DATA with labels from a TSV or from TCGA barcodes."""
+    from oncosig._atomic import check_can_write
+    from oncosig.genexnet import GeneXNet
+
+    check_can_write(out, overwrite=overwrite)
+    adata = read_data(data)
+    y = read_labels(adata, labels, label_column)
+    config = {
+        "growth_rate": growth_rate,
+        "theta_d": theta_d,
+        "theta_r": theta_r,
+        "depth": depth,
+        "stem_stride": stem_stride,
+        "max_genes": max_genes,
+        "optimizer": optimizer,
+        "lr": lr,
+        "batch_size": batch_size,
+        "max_epochs": epochs,
+        "patience": patience,
+        "gene_order": gene_order,
+        "accelerator": accelerator,
+        "seed": seed,
+    }
+    model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
+    model.fit(adata, y.to_numpy())
+    model.save(out, overwrite=overwrite)
+    _record(out, "genexnet train", {**config, "data": [str(p) for p in data], "label_column": label_column}, seed, {"training": model.training_, "classes": model.classes_})
+    typer.echo(f"wrote {out} ({len(model.classes_)} classes, {len(model.genes_)} genes, {adata.n_obs} samples)")
+
+
+@genexnet_app.command("finetune")
+def finetune(
+    data: list[Path] = DataArg,
+    labels: Path | None = LabelsOpt,
+    label_column: str = LabelColOpt,
+    out: Path = typer.Option(..., "--out", help="Fine-tuned checkpoint to write."),
+    model: Path | None = ModelOpt,
+    freeze_epochs: int = typer.Option(10, "--freeze-epochs", min=0, help="Epochs training only the new head."),
+    epochs: int = typer.Option(50, "--epochs", min=0, help="Epochs with every layer trainable."),
+    lr: float | None = typer.Option(None, "--lr", help="Learning rate of the unfrozen phase (default: the model's)."),
+    seed: int = SeedOpt,
+    progress: bool = ProgressOpt,
+    overwrite: bool = OverwriteOpt,
+) -> None:
+    """Fine-tune a GeneXNet model on a new cohort (genes aligned to the model's first)."""
+    from oncosig._atomic import check_can_write
+
+    check_can_write(out, overwrite=overwrite)
+    est = load_model(model)
+    adata = read_data(data)
+    y = read_labels(adata, labels, label_column)
+    est.seed = seed
+    est.progress = progress
+    est.finetune(adata, y.to_numpy(), freeze_epochs=freeze_epochs, max_epochs=epochs, lr=lr)
+    est.save(out, overwrite=overwrite)
+    config = {"model": str(model) if model else "pretrained", "freeze_epochs": freeze_epochs, "epochs": epochs, "lr": lr}
+    _record(out, "genexnet finetune", {**config, "data": [str(p) for p in data], "label_column": label_column}, seed, {"training": est.training_, "classes": est.classes_})
+    typer.echo(f"wrote {out} ({len(est.classes_)} classes, fine-tuned on {adata.n_obs} samples)")
+
+
+@genexnet_app.command("predict")
+def predict(
+    data: list[Path] = DataArg,
+    out: Path = typer.Option(..., "--out", help="CSV: sample, prediction, one probability column per class."),
+    model: Path | None = ModelOpt,
+    overwrite: bool = OverwriteOpt,
+) -> None:
+    """Predict the class of every sample in DATA (genes aligned to the model automatically)."""
+    from oncosig._atomic import check_can_write, write_table
+
+    check_can_write(out, overwrite=overwrite)
+    est = load_model(model)
+    adata = read_data(data)
+    table = est.predict_frame(adata)
+    write_table(table, out, overwrite=overwrite)
+    counts = table["prediction"].value_counts()
+    typer.echo(f"wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@genexnet_app.command("evaluate")
+def evaluate(
+    data: list[Path] = DataArg,
+    labels: Path | None = LabelsOpt,
+    label_column: str = LabelColOpt,
+    model: Path | None = ModelOpt,
+    out: Path | None = typer.Option(None, "--out", help="Also write the metrics as JSON."),
+    as_json: bool = JsonOpt,
+    overwrite: bool = OverwriteOpt,
+) -> None:
+    """Accuracy, macro F1, balanced accuracy and ROC AUC of a model on labelled DATA."""
+    from oncosig._atomic import check_can_write, write_text
+    from oncosig.genexnet import per_class_accuracy
+
+    if out is not None:
+        check_can_write(out, overwrite=overwrite)
+    est = load_model(model)
+    adata = read_data(data)
+    y = read_labels(adata, labels, label_column)
+    metrics = est.evaluate(adata, y.to_numpy())
+    per_class = per_class_accuracy(y.to_numpy(), est.predict(adata))
+    result = {"metrics": metrics, "per_class": per_class.reset_index().to_dict(orient="records")}
+    if out is not None:
+        write_text(out, json.dumps(result, indent=2, default=float) + "\n", overwrite=overwrite)
+    if as_json:
+        echo_json(result)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{adata.n_obs} samples")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k in ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc"):
+        table.add_row(k, f"{metrics[k]:.4f}")
+    Console().print(table)

@@ -1,0 +1,65 @@
+"""Assemble BENCHMARKS.md from the latest outputs of every benchmark.
+
+Each benchmark script in this folder prints its results and writes a markdown section to
+``benchmarks/results/<name>.md``.  This script concatenates those sections (in a fixed
+order) into ``BENCHMARKS.md`` at the repository root, so the file always shows the
+latest measured numbers and nothing typed by hand.
+
+Usage::
+
+    python benchmarks/run_all.py            # assemble only
+    python benchmarks/run_all.py --run      # run every benchmark first (slow), then assemble
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+ORDER = ["de_speed", "degnext", "genexnet", "interpret", "scale", "reliability"]
+SCRIPTS = {
+    "de_speed": ["de_speed.py"],
+    "degnext": ["degnext_paper.py"],
+    "genexnet": ["genexnet_bench.py"],
+    "interpret": ["interpret_genecam.py"],
+    "scale": ["scale.py"],
+    "reliability": ["reliability.py"],
+}
+
+HEADER = """# oncosig benchmarks
+
+Every number below was printed by a script in `benchmarks/` and written to
+`benchmarks/results/*.md`; `python benchmarks/run_all.py` reassembles this file. Machine
+unless stated otherwise: 2 CPU cores, 24 GiB, no GPU.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="store_true", help="run the benchmarks first")
+    args = parser.parse_args()
+    if args.run:
+        for name in ORDER:
+            for script in SCRIPTS[name]:
+                path = HERE / script
+                if path.exists():
+                    print(f"== running {script}", flush=True)
+                    subprocess.run([sys.executable, str(path)], check=True)
+    sections = []
+    names = ORDER + sorted(p.stem for p in RESULTS.glob("*.md") if p.stem not in ORDER)
+    for name in names:
+        f = RESULTS / f"{name}.md"
+        if f.exists():
+            sections.append(f.read_text(encoding="utf-8").strip())
+    out = HERE.parent / "BENCHMARKS.md"
+    out.write_text(HEADER + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({len(sections)} sections)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""One cross-validation runner for GeneXNet, the CNN baselines and the classical baselines.
+
+All models see the same folds (stratified, participant-grouped, manifest saved to disk).
+Networks get gene images; classical baselines get the standardized log-CPM features of the
+same genes.  Every fitted step (gene filter, log-CPM scaler, network) is fitted on the
+training samples of the fold only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from tqdm.auto import tqdm
+
+from oncosig._atomic import write_table
+from oncosig._errors import OncosigInputError
+from oncosig.genexnet._data import counts_matrix, participants, resolve_labels
+from oncosig.genexnet._metrics import (
+    classification_metrics,
+    confusion_table,
+    per_class_accuracy,
+    summarize,
+)
+from oncosig.genexnet._prep import LogCPMScaler, select_genes
+from oncosig.genexnet._splits import make_folds, read_manifest, write_manifest
+
+logger = logging.getLogger(__name__)
+
+ModelSpec = str | tuple[str, str, Mapping[str, Any]]
+MANIFEST = "splits.tsv"
+
+
+@dataclass
+class CVResult:
+    """Out-of-fold predictions and per-fold metrics of every model.
+
+    Attributes
+    ----------
+    predictions
+        One row per (model, sample): ``model, fold, sample, true, prediction`` and one
+        probability column per class.
+    metrics
+        One row per (model, fold): accuracy, macro F1, balanced accuracy, ROC AUC, seconds.
+    folds
+        The split manifest (indexed by sample: ``fold, label[, group]``).
+    classes
+        Class names.
+    """
+
+    predictions: pd.DataFrame
+    metrics: pd.DataFrame
+    folds: pd.DataFrame
+    classes: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and standard deviation over folds of every metric, per model."""
+        return summarize(self.metrics.drop(columns=["seconds"], errors="ignore"), by="model")
+
+    def _model(self, model: str) -> pd.DataFrame:
+        df = self.predictions[self.predictions["model"] == model]
+        if df.empty:
+            raise ValueError(f"no predictions for model '{model}'")
+        return df
+
+    def per_class(self, model: str) -> pd.DataFrame:
+        """Per-class accuracy of ``model`` over all out-of-fold predictions."""
+        df = self._model(model)
+        return per_class_accuracy(df["true"], df["prediction"])
+
+    def confusion(self, model: str) -> pd.DataFrame:
+        """Confusion table of ``model`` over all out-of-fold predictions."""
+        df = self._model(model)
+        return confusion_table(df["true"], df["prediction"], self.classes)
+
+
+def _resolve(spec: ModelSpec, params: Mapping[str, Mapping[str, Any]]) -> tuple[str, str, dict[str, Any]]:
+    if isinstance(spec, str):
+        return spec, spec, dict(params.get(spec, {}))
+    label, name, p = spec
+    return label, name, dict(p)
+
+
+def _fit_predict_network(
+    name: str,
+    p: dict[str, Any],
+    train: AnnData,
+    y_train: np.ndarray,
+    test: AnnData,
+    seed: int,
+) -> np.ndarray:
+    from oncosig.genexnet._estimator import GeneImageClassifier
+    from oncosig.genexnet._genexnet import GeneXNet
+
+    p.setdefault("seed", seed)
+    est: GeneImageClassifier = GeneXNet(**p) if name == "genexnet" else GeneImageClassifier(name, **p)
+    est.fit(train, y_train)
+    return est.predict_proba(test)
+
+
+def _fit_predict_classical(
+    name: str,
+    p: dict[str, Any],
+    train: AnnData,
+    y_int: np.ndarray,
+    test: AnnData,
+    seed: int,
+    n_classes: int,
+) -> np.ndarray:
+    from oncosig.models import create_model
+
+    min_detected = float(p.pop("min_detected", 0.1))
+    max_genes = p.pop("max_genes", None)
+    c_train = counts_matrix(train)
+    keep = select_genes(c_train, min_detected=min_detected, max_genes=max_genes)
+    scaler = LogCPMScaler(prior_count=float(p.pop("prior_count", 1.0))).fit(c_train[:, keep])
+    x_train = scaler.transform(c_train[:, keep])
+    x_test = scaler.transform(counts_matrix(test)[:, keep])
+    p.setdefault("seed", seed)
+    est = create_model(name, **p)
+    est.fit(x_train, y_int)
+    proba = np.zeros((len(x_test), n_classes))
+    proba[:, np.asarray(est.classes_, dtype=int)] = est.predict_proba(x_test)
+    return proba
+
+
+def _is_network(name: str) -> bool:
+    from oncosig.models import get_entry
+
+    return bool(get_entry(name).family == "network")
+
+
+def cross_validate(
+    adata: AnnData,
+    *,
+    label_key: str | None = None,
+    y: Sequence[object] | np.ndarray | pd.Series | None = None,
+    models: Sequence[ModelSpec] = ("genexnet", "logreg"),
+    model_params: Mapping[str, Mapping[str, Any]] | None = None,
+    n_splits: int = 5,
+    seed: int = 0,
+    group_key: str | None = "participant",
+    out_dir: str | Path | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    on_fold: Callable[[str, int, dict[str, float]], None] | None = None,
+) -> CVResult:
+    """Stratified (participant-grouped) k-fold CV of several models on the same folds.
+
+    Parameters
+    ----------
+    adata
+        Samples x genes with raw counts.
+    label_key, y
+        The labels: an ``obs`` column, or one label per sample.
+    models
+        Model names (``"genexnet"``, a registered CNN such as ``"resnet50v2"``, or a
+        classical baseline such as ``"logreg"``), or ``(label, name, params)`` tuples.
+    model_params
+        Keyword arguments per model name (e.g. ``{"logreg": {"C": 0.1}}``); network
+        entries go to :class:`GeneImageClassifier` (``max_epochs``, ``net_params``, ...),
+        classical entries to the registry factory (plus ``min_detected``/``max_genes``).
+    n_splits, seed
+        Folds and shuffle seed (also the models' seed).
+    group_key
+        ``obs`` column of participants: no participant is in both train and test.
+    out_dir
+        Where to write the split manifest (``splits.tsv``) and per-fold predictions
+        (``predictions/<model>_fold<k>.tsv``); with ``resume``, finished folds are read back
+        instead of retrained, and an existing manifest is reused.
+    resume
+        Reuse finished folds found in ``out_dir``.
+    progress
+        Show a progress bar over (model, fold).
+    on_fold
+        Called as ``on_fold(model, fold, metrics)`` after each fold.
+    """
+    labels = resolve_labels(adata, y, label_key)
+    classes = sorted(set(labels))
+    groups = participants(adata, group_key)
+    sample_ids = [str(s) for s in adata.obs_names]
+    if len(set(sample_ids)) != len(sample_ids):
+        raise OncosigInputError("sample IDs must be unique for cross-validation")
+    out = Path(out_dir) if out_dir is not None else None
+    manifest_path = out / MANIFEST if out is not None else None
+    if manifest_path is not None and resume and manifest_path.exists():
+        manifest = read_manifest(manifest_path)
+        if list(manifest.index) != sample_ids or list(manifest["label"]) != list(labels):
+            raise OncosigInputError(
+                "the existing split manifest belongs to other samples or labels; "
+                "use another output folder or resume=False",
+                path=manifest_path,
+            )
+        folds = manifest["fold"].to_numpy(dtype=np.int64)
+        n_splits = int(folds.max()) + 1
+    else:
+        folds = make_folds(labels, groups, n_splits=n_splits, seed=seed)
+        if manifest_path is not None:
+            write_manifest(manifest_path, sample_ids=sample_ids, folds=folds, labels=labels, groups=groups)
+    manifest_df = pd.DataFrame({"fold": folds, "label": labels}, index=pd.Index(sample_ids, name="sample"))
+    if groups is not None:
+        manifest_df["group"] = groups
+    class_index = {c: i for i, c in enumerate(classes)}
+    y_int = np.asarray([class_index[v] for v in labels], dtype=np.int64)
+    params = model_params or {}
+    specs = [_resolve(s, params) for s in models]
+    pred_frames: list[pd.DataFrame] = []
+    metric_rows: list[dict[str, Any]] = []
+    bar = tqdm(total=len(specs) * n_splits, desc="cross-validation", disable=not progress)
+    for label, name, p in specs:
+        network = _is_network(name)
+        for k in range(n_splits):
+            bar.set_postfix_str(f"{label} fold {k + 1}/{n_splits}")
+            te = np.flatnonzero(folds == k)
+            tr = np.flatnonzero(folds != k)
+            pred_path = out / "predictions" / f"{label}_fold{k}.tsv" if out is not None else None
+            t0 = time.perf_counter()
+            if pred_path is not None and resume and pred_path.exists():
+                df = pd.read_csv(pred_path, sep="\t", dtype={"sample": str, "true": str, "prediction": str})
+                seconds = float(df.attrs.get("seconds", np.nan))
+            else:
+                train, test = adata[tr], adata[te]
+                if network:
+                    proba = _fit_predict_network(name, dict(p), train, labels[tr], test, seed)
+                else:
+                    proba = _fit_predict_classical(name, dict(p), train, y_int[tr], test, seed, len(classes))
+                df = pd.DataFrame(proba, columns=classes)
+                df.insert(0, "prediction", np.asarray(classes, dtype=object)[proba.argmax(1)])
+                df.insert(0, "true", labels[te])
+                df.insert(0, "sample", [sample_ids[i] for i in te])
+                df.insert(0, "fold", k)
+                df.insert(0, "model", label)
+                if pred_path is not None:
+                    write_table(df, pred_path, index=False)
+                seconds = time.perf_counter() - t0
+            m = classification_metrics(df["true"], df["prediction"], df[classes].to_numpy(), classes)
+            metric_rows.append({"model": label, "fold": k, **m, "seconds": seconds})
+            pred_frames.append(df)
+            if on_fold is not None:
+                on_fold(label, k, m)
+            bar.update(1)
+    bar.close()
+    metrics = pd.DataFrame(metric_rows)
+    if out is not None:
+        write_table(metrics, out / "cv_metrics.tsv", index=False)
+    return CVResult(
+        predictions=pd.concat(pred_frames, ignore_index=True),
+        metrics=metrics,
+        folds=manifest_df,
+        classes=classes,
+    )

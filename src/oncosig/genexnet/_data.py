@@ -1,0 +1,117 @@
+"""Getting counts and labels out of an AnnData for GeneXNet (samples x genes)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from oncosig._constants import COUNTS_LAYER, UNS_VALUE_KIND
+from oncosig._errors import OncosigInputError
+
+logger = logging.getLogger(__name__)
+
+MISSING_WARN_SHARE = 0.2
+
+
+def _dense(x: object) -> np.ndarray:
+    if hasattr(x, "toarray"):
+        x = x.toarray()
+    return np.asarray(x, dtype=np.float64)
+
+
+def counts_matrix(adata: AnnData) -> np.ndarray:
+    """Raw counts (samples x genes) from ``layers['counts']``, else from ``X``."""
+    if not isinstance(adata, AnnData):
+        raise TypeError(f"expected an AnnData (samples x genes), got {type(adata).__name__}")
+    if COUNTS_LAYER in adata.layers:
+        return _dense(adata.layers[COUNTS_LAYER])
+    if adata.uns.get(UNS_VALUE_KIND) == "normalized":
+        warnings.warn(
+            "the data hold normalized values, not raw counts; GeneXNet's log-CPM expects counts",
+            UserWarning,
+            stacklevel=3,
+        )
+    return _dense(adata.X)
+
+
+def aligned_counts(adata: AnnData, genes: Sequence[str]) -> np.ndarray:
+    """Counts in the order of ``genes``; genes the data lack are NaN.
+
+    Identical identifiers are matched directly; otherwise the cohort goes through
+    :func:`oncosig.genes.align_genes` (ID harmonisation, missing-gene report).
+    """
+    genes = list(genes)
+    names = pd.Index(adata.var_names.astype(str))
+    if names.has_duplicates:
+        raise OncosigInputError("the data have duplicate gene identifiers; make them unique")
+    pos = names.get_indexer(genes)
+    if (pos >= 0).all():
+        return counts_matrix(adata)[:, pos]
+    try:
+        from oncosig.genes import align_genes
+    except ImportError:
+        align_genes = None
+    if align_genes is not None:
+        aligned = align_genes(adata, genes)
+        return counts_matrix(aligned)
+    # gene harmonisation not installed: match identical identifiers only
+    found = pos >= 0
+    if not found.any():
+        raise OncosigInputError(
+            "none of the model's genes is in the data; use the same gene identifiers "
+            "(unversioned Ensembl IDs) as the model"
+        )
+    share = 1.0 - found.mean()
+    if share > MISSING_WARN_SHARE:
+        warnings.warn(
+            f"{share:.1%} of the model's genes are missing from the data; they are imputed "
+            "with the training mean",
+            UserWarning,
+            stacklevel=2,
+        )
+    src = counts_matrix(adata)
+    out = np.full((adata.n_obs, len(genes)), np.nan)
+    out[:, found] = src[:, pos[found]]
+    return out
+
+
+def resolve_labels(
+    adata: AnnData, y: Sequence[object] | np.ndarray | pd.Series | None, label_key: str | None
+) -> np.ndarray:
+    """Labels as a string array: ``y`` if given, else ``adata.obs[label_key]``."""
+    if y is None:
+        if label_key is None:
+            raise OncosigInputError("give the labels (y=...) or the obs column (label_key=...)")
+        if label_key not in adata.obs:
+            raise OncosigInputError(
+                f"obs has no column '{label_key}'; available: {', '.join(map(str, adata.obs.columns))}"
+            )
+        y = adata.obs[label_key]
+    if isinstance(y, pd.Series):
+        if not y.index.equals(adata.obs_names) and set(adata.obs_names) <= set(y.index):
+            y = y.reindex(adata.obs_names)
+        values = y.to_numpy()
+    else:
+        values = np.asarray(y, dtype=object)
+    if len(values) != adata.n_obs:
+        raise OncosigInputError(f"got {len(values)} labels for {adata.n_obs} samples")
+    if pd.isna(values).any():
+        raise OncosigInputError(
+            f"{int(pd.isna(values).sum())} samples have no label; drop them or give them one"
+        )
+    return np.asarray([str(v) for v in values], dtype=object)
+
+
+def participants(adata: AnnData, group_key: str | None) -> np.ndarray | None:
+    """Group IDs (participant) for grouped splits, or None when the column is absent."""
+    if group_key is None or group_key not in adata.obs:
+        return None
+    g = adata.obs[group_key].astype(object)
+    if g.isna().any():
+        g = g.where(g.notna(), pd.Series(adata.obs_names, index=adata.obs_names))
+    return np.asarray(g.astype(str))

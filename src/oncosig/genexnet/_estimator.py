@@ -1,0 +1,453 @@
+"""Estimators: gene image -> registered network, with fit / predict / save / load / finetune."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from anndata import AnnData
+from torch import nn
+
+from oncosig._checkpoint import load_checkpoint, save_checkpoint, split_prefix
+from oncosig._repro import seed_everything
+from oncosig.genexnet._data import aligned_counts, counts_matrix, participants, resolve_labels
+from oncosig.genexnet._grid import GeneGrid
+from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
+from oncosig.genexnet._metrics import classification_metrics
+from oncosig.genexnet._prep import LogCPMScaler, select_genes
+from oncosig.genexnet._splits import holdout_split
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_KIND = "genexnet"
+
+_EST_PARAMS = (
+    "gene_order",
+    "max_genes",
+    "min_detected",
+    "prior_count",
+    "optimizer",
+    "lr",
+    "weight_decay",
+    "batch_size",
+    "max_epochs",
+    "patience",
+    "lr_patience",
+    "val_size",
+    "class_weight",
+    "seed",
+    "accelerator",
+    "progress",
+)
+
+
+def _classifier(net: nn.Module) -> nn.Module:
+    """The head module of a registered network (for freezing everything else)."""
+    if hasattr(net, "get_classifier"):
+        return net.get_classifier()  # type: ignore[no-any-return,operator]
+    for name in ("head", "classifier", "fc"):
+        m = getattr(net, name, None)
+        if isinstance(m, nn.Module):
+            return m
+    raise TypeError(f"{type(net).__name__} exposes no classifier module to fine-tune")
+
+
+class GeneImageClassifier:
+    """Sample classifier: counts -> log-CPM z-score -> gene image -> registered network.
+
+    Parameters
+    ----------
+    arch
+        Registered ``task="sample"`` network (``"genexnet"``, ``"resnet50v2"``, ...).
+    net_params
+        Extra keyword arguments of the network constructor.
+    gene_order
+        Grid layout: ``"genomic"`` (chromosome position) or ``"given"``.
+    max_genes
+        Keep only the most variable genes (fitted on training samples); None keeps all
+        genes detected in more than ``min_detected`` of the training samples.
+    min_detected
+        Detection filter (share of training samples with a count > 0).
+    prior_count
+        log-CPM pseudo-count.
+    optimizer, lr, weight_decay
+        ``"adam"`` / ``"adagrad"`` / ``"rmsprop"``; learning rate halved on plateau.
+    batch_size, max_epochs, patience, lr_patience
+        Mini-batch size, epoch limit, early-stopping and LR-plateau patience (epochs).
+    val_size
+        Share of the training samples held out (stratified, participant-grouped) to drive
+        early stopping and the LR schedule; 0 monitors the training loss instead.
+    class_weight
+        Weight the loss by inverse class frequency.
+    seed
+        Seed of weights, splits and shuffling.
+    accelerator
+        ``"auto"``, ``"cpu"`` or ``"gpu"`` (mixed precision is used on GPU only).
+    progress
+        Show Lightning's progress bar.
+    """
+
+    arch_default = "genexnet"
+
+    def __init__(
+        self,
+        arch: str = "genexnet",
+        *,
+        net_params: dict[str, Any] | None = None,
+        gene_order: str = "genomic",
+        max_genes: int | None = None,
+        min_detected: float = 0.1,
+        prior_count: float = 1.0,
+        optimizer: str = "adam",
+        lr: float = 1e-4,
+        weight_decay: float = 0.0,
+        batch_size: int = 32,
+        max_epochs: int = 100,
+        patience: int = 10,
+        lr_patience: int = 3,
+        val_size: float = 0.15,
+        class_weight: bool = True,
+        seed: int = 0,
+        accelerator: str = "auto",
+        progress: bool = False,
+    ) -> None:
+        self.arch = arch
+        self.net_params = dict(net_params or {})
+        self.gene_order = gene_order
+        self.max_genes = max_genes
+        self.min_detected = min_detected
+        self.prior_count = prior_count
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.lr_patience = lr_patience
+        self.val_size = val_size
+        self.class_weight = class_weight
+        self.seed = seed
+        self.accelerator = accelerator
+        self.progress = progress
+        self.network: nn.Module | None = None
+        self.grid: GeneGrid | None = None
+        self.scaler_: LogCPMScaler | None = None
+        self.classes_: list[str] = []
+        self.history_: list[dict[str, float]] = []
+        self.training_: dict[str, Any] = {}
+
+    # -- parameters -----------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-serialisable; stored in checkpoints)."""
+        out = {k: getattr(self, k) for k in _EST_PARAMS}
+        out["arch"] = self.arch
+        out["net_params"] = dict(self.net_params)
+        return out
+
+    @property
+    def genes_(self) -> list[str]:
+        """The model's genes (grid order is in :attr:`grid`)."""
+        self._check_fitted()
+        assert self.grid is not None
+        return list(self.grid.genes)
+
+    def _check_fitted(self) -> None:
+        if self.network is None or self.grid is None or self.scaler_ is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit() or load() first")
+
+    # -- data -----------------------------------------------------------------------------
+    def prepare(self, adata: AnnData) -> torch.Tensor:
+        """Gene images ``(n, 1, H, W)`` of ``adata``.
+
+        Genes are aligned to the model's gene list, turned into log-CPM and z-scored with the
+        fitted scaler; genes the data lack become 0 (the training mean), then laid out on the
+        grid.
+        """
+        self._check_fitted()
+        assert self.grid is not None and self.scaler_ is not None
+        counts = aligned_counts(adata, self.grid.genes)
+        return torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+
+    def _encode(self, labels: np.ndarray) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.classes_)}
+        unknown = sorted(set(labels) - set(index))
+        if unknown:
+            raise ValueError(f"labels {unknown} are not classes of the model ({self.classes_})")
+        return np.asarray([index[v] for v in labels], dtype=np.int64)
+
+    def _class_weights(self, y: np.ndarray) -> torch.Tensor | None:
+        if not self.class_weight:
+            return None
+        counts = np.bincount(y, minlength=len(self.classes_)).astype(np.float64)
+        w = np.where(counts > 0, len(y) / (len(self.classes_) * np.maximum(counts, 1)), 0.0)
+        return torch.tensor(w, dtype=torch.float32)
+
+    def _inner_split(self, y: np.ndarray, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        n = len(y)
+        if self.val_size <= 0 or n < 10:
+            return np.arange(n), np.arange(0)
+        return holdout_split(y, groups, test_size=self.val_size, seed=self.seed)
+
+    # -- training -------------------------------------------------------------------------
+    def _build_network(self, num_classes: int) -> nn.Module:
+        from oncosig.models import create_model
+
+        return create_model(self.arch, num_classes=num_classes, in_chans=1, **self.net_params)  # type: ignore[no-any-return]
+
+    def _train(
+        self,
+        images: torch.Tensor,
+        y: np.ndarray,
+        groups: np.ndarray | None,
+        *,
+        lr: float,
+        max_epochs: int,
+        frozen: Sequence[nn.Module] = (),
+    ) -> dict[str, Any]:
+        assert self.network is not None
+        tr, va = self._inner_split(y, groups)
+        yt = torch.from_numpy(y)
+        data = GeneImageDataModule(
+            images[tr], yt[tr], images[va], yt[va], batch_size=self.batch_size, seed=self.seed
+        )
+        module = GeneImageClassifierModule(
+            self.network,
+            optimizer=self.optimizer,
+            lr=lr,
+            weight_decay=self.weight_decay,
+            class_weights=self._class_weights(y[tr]),
+            lr_patience=self.lr_patience,
+            frozen=frozen,
+        )
+        summary = fit_module(
+            module,
+            data,
+            max_epochs=max_epochs,
+            patience=self.patience,
+            accelerator=self.accelerator,
+            progress=self.progress,
+        )
+        self.history_ += module.history
+        self.network.eval()
+        return summary
+
+    def fit(
+        self,
+        adata: AnnData,
+        y: Sequence[object] | np.ndarray | pd.Series | None = None,
+        *,
+        label_key: str | None = None,
+        group_key: str | None = "participant",
+    ) -> GeneImageClassifier:
+        """Fit preprocessing, grid and network on ``adata`` (training samples only).
+
+        Parameters
+        ----------
+        adata
+            Samples x genes with raw counts (``layers['counts']`` or ``X``).
+        y
+            Class labels, one per sample (or give ``label_key``).
+        label_key
+            ``adata.obs`` column holding the labels.
+        group_key
+            ``adata.obs`` column of participants, so that the inner validation split never
+            separates samples of one patient.
+        """
+        labels = resolve_labels(adata, y, label_key)
+        self.classes_ = sorted(set(labels))
+        if len(self.classes_) < 2:
+            raise ValueError("need at least two classes to train a classifier")
+        seed_everything(self.seed)
+        counts = counts_matrix(adata)
+        keep = select_genes(counts, min_detected=self.min_detected, max_genes=self.max_genes)
+        genes = [str(g) for g in adata.var_names[keep]]
+        counts = counts[:, keep]
+        self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
+        self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
+        images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+        self.network = self._build_network(len(self.classes_))
+        self.history_ = []
+        logger.info(
+            "training %s on %d samples, %d genes (%dx%d grid), %d classes",
+            self.arch,
+            adata.n_obs,
+            len(genes),
+            self.grid.side,
+            self.grid.side,
+            len(self.classes_),
+        )
+        summary = self._train(
+            images,
+            self._encode(labels),
+            participants(adata, group_key),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+        )
+        self.training_ = {"fit": summary, "n_samples": int(adata.n_obs)}
+        return self
+
+    def finetune(
+        self,
+        adata: AnnData,
+        y: Sequence[object] | np.ndarray | pd.Series | None = None,
+        *,
+        label_key: str | None = None,
+        group_key: str | None = "participant",
+        freeze_epochs: int = 10,
+        max_epochs: int | None = None,
+        lr: float | None = None,
+        head_lr: float | None = None,
+        refit_scaler: bool = False,
+    ) -> GeneImageClassifier:
+        """Transfer learning: new head, train it with the backbone frozen, then unfreeze.
+
+        The cohort is first aligned to the model's genes (missing genes -> training mean).
+        When the classes differ from the pre-training classes, the head is replaced
+        (``reset_classifier``).  Phase 1 trains only the head for ``freeze_epochs`` epochs
+        (every other top-level module of the network frozen, BatchNorm statistics fixed);
+        phase 2 trains everything for up to ``max_epochs`` epochs.
+
+        Parameters
+        ----------
+        adata, y, label_key, group_key
+            As in :meth:`fit`.
+        freeze_epochs
+            Epochs with the backbone frozen (0 skips phase 1).
+        max_epochs
+            Epochs of phase 2 (default: the estimator's ``max_epochs``; 0 skips it).
+        lr, head_lr
+            Learning rates of phase 2 (default: the estimator's ``lr``) and phase 1
+            (default: 10 x ``lr``).
+        refit_scaler
+            Refit the per-gene z-score on this cohort (default: keep the pre-trained one).
+        """
+        self._check_fitted()
+        assert self.network is not None and self.grid is not None and self.scaler_ is not None
+        labels = resolve_labels(adata, y, label_key)
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise ValueError("need at least two classes to fine-tune")
+        seed_everything(self.seed)
+        counts = aligned_counts(adata, self.grid.genes)
+        if refit_scaler:
+            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
+        images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+        if classes != self.classes_:
+            self.network.reset_classifier(len(classes))  # type: ignore[operator]
+            self.classes_ = classes
+        y_int = self._encode(labels)
+        groups = participants(adata, group_key)
+        lr = self.lr if lr is None else lr
+        head_lr = 10 * lr if head_lr is None else head_lr
+        phases: dict[str, Any] = {}
+        if freeze_epochs > 0:
+            head = _classifier(self.network)
+            frozen = [m for m in self.network.children() if m is not head]
+            for m in frozen:
+                m.requires_grad_(False)
+            try:
+                phases["frozen"] = self._train(
+                    images, y_int, groups, lr=head_lr, max_epochs=freeze_epochs, frozen=frozen
+                )
+            finally:
+                self.network.requires_grad_(True)
+        epochs = self.max_epochs if max_epochs is None else max_epochs
+        if epochs > 0:
+            phases["unfrozen"] = self._train(images, y_int, groups, lr=lr, max_epochs=epochs)
+        self.training_ = {**self.training_, "finetune": phases, "n_finetune": int(adata.n_obs)}
+        return self
+
+    # -- inference ------------------------------------------------------------------------
+    @torch.no_grad()
+    def predict_proba(self, adata: AnnData, *, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)`` in :attr:`classes_` order."""
+        x = self.prepare(adata)
+        assert self.network is not None
+        self.network.eval()
+        device = next(self.network.parameters()).device
+        out = []
+        for i in range(0, len(x), batch_size):
+            logits = self.network(x[i : i + batch_size].to(device)).float()
+            out.append(torch.softmax(logits, dim=1).cpu().numpy())
+        return np.concatenate(out, axis=0) if out else np.zeros((0, len(self.classes_)))
+
+    def predict(self, adata: AnnData) -> np.ndarray:
+        """Predicted class names."""
+        proba = self.predict_proba(adata)
+        return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
+
+    def predict_frame(self, adata: AnnData) -> pd.DataFrame:
+        """Table indexed by sample: ``prediction`` and one probability column per class."""
+        proba = self.predict_proba(adata)
+        df = pd.DataFrame(proba, index=pd.Index(adata.obs_names, name="sample"), columns=self.classes_)
+        df.insert(0, "prediction", np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)])
+        return df
+
+    def evaluate(
+        self,
+        adata: AnnData,
+        y: Sequence[object] | np.ndarray | pd.Series | None = None,
+        *,
+        label_key: str | None = None,
+    ) -> dict[str, float]:
+        """Accuracy, macro F1, balanced accuracy and ROC AUC over all samples."""
+        labels = resolve_labels(adata, y, label_key)
+        proba = self.predict_proba(adata)
+        pred = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
+        return classification_metrics(labels, pred, proba, self.classes_)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write one safetensors file: weights, fitted scaler, grid, genes, classes, config."""
+        self._check_fitted()
+        assert self.network is not None and self.grid is not None and self.scaler_ is not None
+        tensors: dict[str, torch.Tensor | np.ndarray] = {
+            f"model.{k}": v for k, v in self.network.state_dict().items()
+        }
+        tensors.update({f"prep.{k}": v for k, v in self.scaler_.state_dict().items()})
+        meta = {
+            "kind": CHECKPOINT_KIND,
+            "arch": self.arch,
+            "network_config": dict(self.network.config),  # type: ignore[arg-type]
+            "estimator": self.get_params(),
+            "grid": self.grid.to_dict(),
+            "classes": list(self.classes_),
+            "training": self.training_,
+        }
+        return save_checkpoint(path, tensors=tensors, meta=meta, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | Path) -> GeneImageClassifier:
+        """Load a model written by :meth:`save` (no pickle is ever read)."""
+        from oncosig.models import create_model
+
+        tensors, meta = load_checkpoint(path, kind=CHECKPOINT_KIND)
+        params = dict(meta["estimator"])
+        arch = params.pop("arch", meta.get("arch", "genexnet"))
+        est: GeneImageClassifier
+        if arch == "genexnet":
+            from oncosig.genexnet._genexnet import GeneXNet
+
+            est = GeneXNet.__new__(GeneXNet)
+            GeneImageClassifier.__init__(est, arch, **params)
+        else:
+            est = GeneImageClassifier(arch, **params)
+        net = create_model(arch, **meta["network_config"])
+        net.load_state_dict(split_prefix(tensors, "model"), strict=True)
+        est.network = net.eval()
+        prep = {k: v.numpy() for k, v in split_prefix(tensors, "prep").items()}
+        est.scaler_ = LogCPMScaler.from_state(prep)
+        est.grid = GeneGrid.from_dict(meta["grid"])
+        est.classes_ = [str(c) for c in meta["classes"]]
+        est.training_ = dict(meta.get("training", {}))
+        return est
+
+    def copy(self) -> GeneImageClassifier:
+        """A deep copy (e.g. to fine-tune one pre-trained model on several folds)."""
+        return copy.deepcopy(self)

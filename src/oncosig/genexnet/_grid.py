@@ -1,0 +1,188 @@
+"""Gene-to-grid layout: one gene per pixel of a square, zero-padded, one-channel image."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+GeneOrder = Literal["genomic", "given"]
+
+
+def _genomic_permutation(genes: Sequence[str]) -> np.ndarray | None:
+    """Permutation putting ``genes`` in chromosome-position order, or None if unavailable."""
+    try:
+        from oncosig.genes import genomic_order
+    except ImportError:
+        return None
+    ordered = list(genomic_order(list(genes)))
+    index = {g: i for i, g in enumerate(genes)}
+    perm = [index[g] for g in ordered if g in index]
+    seen = set(perm)
+    perm += [i for i in range(len(genes)) if i not in seen]  # genes without a position last
+    return np.asarray(perm, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class GeneGrid:
+    """Where each gene of a model's gene list sits in the gene image.
+
+    Parameters
+    ----------
+    genes
+        The model's genes, in the column order of the matrices given to :meth:`to_image`.
+    order
+        Permutation of ``range(len(genes))``: pixel ``p`` (row-major) shows gene
+        ``genes[order[p]]``; pixels from ``len(genes)`` on are zero padding.
+    side
+        Height and width of the square image (``side**2 >= len(genes)``).
+    ordering
+        How ``order`` was made: ``"genomic"`` (chromosome position) or ``"given"``.
+
+    Examples
+    --------
+    >>> grid = GeneGrid.from_genes(["g1", "g2", "g3"], order="given")
+    >>> grid.to_image(np.ones((2, 3))).shape
+    (2, 1, 2, 2)
+    >>> grid.pixel_genes().tolist()
+    [0, 1, 2, -1]
+    """
+
+    genes: tuple[str, ...]
+    order: np.ndarray
+    side: int
+    ordering: str = "given"
+
+    def __post_init__(self) -> None:
+        n = len(self.genes)
+        if n == 0:
+            raise ValueError("a gene grid needs at least one gene")
+        order = np.asarray(self.order, dtype=np.int64)
+        if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+            raise ValueError("order must be a permutation of range(len(genes))")
+        if self.side < 1 or self.side * self.side < n:
+            raise ValueError(f"side {self.side} is too small for {n} genes")
+        object.__setattr__(self, "order", order)
+
+    @classmethod
+    def from_genes(
+        cls, genes: Sequence[str], *, order: GeneOrder = "genomic", side: int | None = None
+    ) -> GeneGrid:
+        """Lay out ``genes`` on the smallest square grid (or a ``side`` x ``side`` one).
+
+        Parameters
+        ----------
+        genes
+            Gene identifiers (unversioned Ensembl after harmonisation).
+        order
+            ``"genomic"``: chromosome and start position (genes without a known position
+            go last, in the given order); ``"given"``: as listed.
+        side
+            Grid side; default ``ceil(sqrt(len(genes)))``.
+        """
+        genes = tuple(str(g) for g in genes)
+        if len(set(genes)) != len(genes):
+            raise ValueError("gene identifiers must be unique to build a gene grid")
+        if order not in ("genomic", "given"):
+            raise ValueError(f"order must be 'genomic' or 'given', got {order!r}")
+        perm: np.ndarray | None = None
+        ordering = order
+        if order == "genomic":
+            perm = _genomic_permutation(genes)
+            if perm is None:
+                warnings.warn(
+                    "oncosig.genes.genomic_order is unavailable; laying genes out in the "
+                    "given order instead",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                ordering = "given"
+        if perm is None:
+            perm = np.arange(len(genes), dtype=np.int64)
+        side = side if side is not None else math.ceil(math.sqrt(len(genes)))
+        return cls(genes, perm, int(side), ordering)
+
+    @property
+    def n_genes(self) -> int:
+        """Number of genes (non-padding pixels)."""
+        return len(self.genes)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """Image shape ``(channels, height, width)``."""
+        return (1, self.side, self.side)
+
+    def pixel_genes(self) -> np.ndarray:
+        """Gene index (into :attr:`genes`) of every pixel, row-major; ``-1`` for padding."""
+        out = np.full(self.side * self.side, -1, dtype=np.int64)
+        out[: self.n_genes] = self.order
+        return out
+
+    def to_image(self, x: np.ndarray) -> np.ndarray:
+        """Arrange a samples x genes matrix as images ``(n, 1, side, side)`` (float32).
+
+        Parameters
+        ----------
+        x
+            Values in :attr:`genes` column order (already scaled; padding pixels are 0).
+        """
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_genes:
+            raise ValueError(
+                f"expected a samples x {self.n_genes} genes matrix, got shape {x.shape}; "
+                "align the data to the model's genes first"
+            )
+        flat = np.zeros((x.shape[0], self.side * self.side), dtype=np.float32)
+        flat[:, : self.n_genes] = x[:, self.order]
+        return flat.reshape(x.shape[0], 1, self.side, self.side)
+
+    def from_image(self, img: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`to_image`: ``(n, 1, side, side)`` (or ``(n, side, side)``) -> genes."""
+        img = np.asarray(img)
+        flat = img.reshape(img.shape[0], -1)
+        if flat.shape[1] != self.side * self.side:
+            raise ValueError(f"expected images of {self.side}x{self.side} pixels")
+        out = np.empty((img.shape[0], self.n_genes), dtype=flat.dtype)
+        out[:, self.order] = flat[:, : self.n_genes]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (stored in checkpoints)."""
+        return {
+            "genes": list(self.genes),
+            "order": self.order.tolist(),
+            "side": self.side,
+            "ordering": self.ordering,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GeneGrid:
+        """Rebuild a grid written by :meth:`to_dict`."""
+        try:
+            return cls(
+                tuple(str(g) for g in d["genes"]),
+                np.asarray(d["order"], dtype=np.int64),
+                int(d["side"]),
+                str(d.get("ordering", "given")),
+            )
+        except KeyError as exc:
+            raise ValueError(f"gene grid description lacks {exc}") from exc
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GeneGrid):
+            return NotImplemented
+        return (
+            self.genes == other.genes
+            and self.side == other.side
+            and np.array_equal(self.order, other.order)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.genes, self.side, self.order.tobytes()))

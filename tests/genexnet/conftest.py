@@ -1,0 +1,23 @@
+"""Fixtures of the GeneXNet tests (synthetic data in genexnet_synth.py)."""
+
+from __future__ import annotations
+
+import anndata as ad
+import pytest
+import torch
+from genexnet_synth import FAST, make_cohort
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def cohort() -> ad.AnnData:
+    return make_cohort()
+
+
+@pytest.fixture(scope="module")
+def fitted_model():
+    from oncosig.genexnet import GeneXNet
+
+    a = make_cohort()
+    return GeneXNet(**FAST).fit(a, label_key="project"), a
