@@ -39,7 +39,8 @@ PRIMARY = [f"chr{i}" for i in range(1, 23)] + ["chrX", "chrY", "chrM"]
 
 def write_gz_tsv(df: pd.DataFrame, path: Path) -> None:
     """Gzip TSV with no time stamp or file name in the header (byte-reproducible)."""
-    text = df.to_csv(sep="\t", index=False, lineterminator="\n", float_format="%.6g")
+    # floats are written with repr(): they read back bit-identical (GC content parity)
+    text = df.to_csv(sep="\t", index=False, lineterminator="\n")
     with atomic_open(path, "wb") as fh:
         with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=9, mtime=0, filename="") as gz:
             gz.write(text.encode("utf-8"))
@@ -183,7 +184,7 @@ def build_gene_tables(ann: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # --- GC content and length (TCGAbiolinks geneInfoHT) ----------------------------
     hti = ht.set_index("ensembl_gene_id")
-    genes["gc_content"] = hti["gcContent"].reindex(genes.index).round(6)
+    genes["gc_content"] = hti["gcContent"].reindex(genes.index)
     genes["length"] = hti["geneLength"].reindex(genes.index).astype("Int64")
     genes["start"] = genes["start"].astype("Int64")
     genes["end"] = genes["end"].astype("Int64")

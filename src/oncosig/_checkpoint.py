@@ -10,6 +10,7 @@ unpickles anything: a pickled, truncated or tampered file is refused with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from collections.abc import Mapping
@@ -26,7 +27,23 @@ from oncosig._errors import CheckpointError
 
 FORMAT_VERSION = 1
 _META_KEY = "oncosig"
+_DIGEST_KEY = "oncosig_sha256"
 _PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
+
+
+def _digest(meta_json: str, tensors: Mapping[str, torch.Tensor]) -> str:
+    """SHA-256 of the metadata JSON and every tensor (name, dtype, shape, bytes).
+
+    safetensors has no checksum of its own; this one makes a flipped byte anywhere in the
+    file (weights included) a refused checkpoint instead of silently different weights.
+    """
+    h = hashlib.sha256(meta_json.encode("utf-8"))
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"\0{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
+        if t.numel():
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -74,9 +91,13 @@ def save_checkpoint(
         raise ValueError(f"checkpoint metadata is not plain JSON: {exc}") from exc
     out: dict[str, torch.Tensor] = {}
     for name, value in tensors.items():
-        t = torch.from_numpy(np.ascontiguousarray(value)) if isinstance(value, np.ndarray) else value
+        t = (
+            torch.from_numpy(np.ascontiguousarray(value))
+            if isinstance(value, np.ndarray)
+            else value
+        )
         out[name] = t.detach().cpu().contiguous()
-    blob = st_save(out, metadata={_META_KEY: meta_json})
+    blob = st_save(out, metadata={_META_KEY: meta_json, _DIGEST_KEY: _digest(meta_json, out)})
     with atomic_open(p, "wb") as fh:
         fh.write(blob)
     return p
@@ -118,20 +139,30 @@ def load_checkpoint(
     try:
         with safe_open(str(p), framework="pt") as fh:
             header_meta = fh.metadata() or {}
-            tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+            tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(
             f"not a readable oncosig checkpoint (truncated or corrupted?): {exc}", path=p
         ) from exc
     if _META_KEY not in header_meta:
         raise CheckpointError("safetensors file without oncosig metadata", path=p)
+    digest = header_meta.get(_DIGEST_KEY)
+    if digest is not None and digest != _digest(header_meta[_META_KEY], tensors):
+        raise CheckpointError(
+            "checksum mismatch: the file was corrupted or modified after it was written; "
+            "use an intact copy of the model",
+            path=p,
+        )
     try:
         meta = json.loads(header_meta[_META_KEY])
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"checkpoint metadata is not valid JSON: {exc}", path=p) from exc
     if not isinstance(meta, dict) or "kind" not in meta:
         raise CheckpointError("checkpoint metadata lacks 'kind'", path=p)
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"checkpoint format_version {version!r} is not an integer", path=p)
+    if version > FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint format {meta['format_version']} is newer than this oncosig "
             f"understands ({FORMAT_VERSION}); upgrade oncosig",

@@ -40,7 +40,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> int:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002  (legacy global state used by third-party code)
     torch.manual_seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     if deterministic:
@@ -98,8 +98,10 @@ def write_run_record(
         Anything else worth keeping (metrics summary, input files).
     """
     target = Path(out_dir)
-    record_path = target / RUN_RECORD if target.is_dir() or not target.suffix else (
-        target.with_name(target.name + ".run.json")
+    record_path = (
+        target / RUN_RECORD
+        if target.is_dir() or not target.suffix
+        else (target.with_name(target.name + ".run.json"))
     )
     record = {
         "command": command,

@@ -14,7 +14,10 @@ from oncosig._errors import CheckpointError
 
 
 def _save(path: Path, **kw) -> Path:
-    tensors = {"model.w": torch.arange(6, dtype=torch.float32).reshape(2, 3), "prep.mean": np.ones(3)}
+    tensors = {
+        "model.w": torch.arange(6, dtype=torch.float32).reshape(2, 3),
+        "prep.mean": np.ones(3),
+    }
     meta = {"kind": "toy", "genes": ["ENSG1", "ENSG2", "ENSG3"], "classes": ["a", "b"]}
     return save_checkpoint(path, tensors=tensors, meta=meta, **kw)
 

@@ -16,7 +16,16 @@ def test_prerank_finds_planted_set_at_the_top() -> None:
     for k in range(6):
         sets[f"RANDOM_{k}"] = rng.choice(genes[25:], 25, replace=False).tolist()
     res = gsea_prerank(scores, library=sets, min_size=10, permutations=200, seed=1)
-    assert list(res.columns) == ["term", "es", "nes", "pvalue", "fdr", "fwer", "set_size", "lead_genes"]
+    assert list(res.columns) == [
+        "term",
+        "es",
+        "nes",
+        "pvalue",
+        "fdr",
+        "fwer",
+        "set_size",
+        "lead_genes",
+    ]
     top = res.iloc[0]
     assert top["term"] == "PLANTED"
     assert top["nes"] > 0

@@ -127,7 +127,9 @@ def test_ensembl_ids_are_translated(monkeypatch: pytest.MonkeyPatch) -> None:
         {"symbol": ["TP53", "MDM2", "CDKN1A"]},
         index=["ENSG00000141510", "ENSG00000135679", "ENSG00000124762"],
     )
-    monkeypatch.setattr(ids, "_ensembl_to_symbol", lambda: dict(zip(table.index, table.symbol)))
+    monkeypatch.setattr(
+        ids, "_ensembl_to_symbol", lambda: dict(zip(table.index, table.symbol, strict=True))
+    )
     assert ids.to_symbols(["ENSG00000141510.17", "MDM2", "ENSG00000135679", "ENSG00000000000"]) == [
         "TP53",
         "MDM2",

@@ -29,17 +29,16 @@ def make_cohort(
     participants_per_sample: int = 1,
 ) -> ad.AnnData:
     """Negative-binomial-like counts; each class up-regulates its own block of 15 genes."""
+    base = np.random.default_rng(12345).gamma(2.0, 60.0, size=n_genes)  # same genes' profile
     rng = np.random.default_rng(seed)
-    base = rng.gamma(2.0, 60.0, size=n_genes)
     labels = np.repeat(classes, n_per_class)
     rows = []
-    for i, lab in enumerate(labels):
+    for lab in labels:
         mu = base.copy()
         k = classes.index(lab)
         mu[k * 15 : (k + 1) * 15] *= 6.0
         mu *= rng.uniform(0.5, 2.0)  # library size
         rows.append(rng.poisson(rng.gamma(10.0, mu / 10.0)))
-        del i
     x = np.asarray(rows, dtype=np.float64)
     a = ad.AnnData(X=x.astype(np.float32))
     a.layers["counts"] = x

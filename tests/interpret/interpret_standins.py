@@ -29,9 +29,7 @@ class TinyNet(nn.Module):
     def __init__(self, num_classes: int = 3, width: int = 6) -> None:
         super().__init__()
         self.config = {"num_classes": num_classes, "width": width}
-        self.features = nn.Sequential(
-            Block(1, width), nn.MaxPool2d(2), Block(width, 2 * width)
-        )
+        self.features = nn.Sequential(Block(1, width), nn.MaxPool2d(2), Block(width, 2 * width))
         self.head = nn.Linear(2 * width, num_classes)
 
     @property

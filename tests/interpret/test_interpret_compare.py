@@ -50,7 +50,9 @@ def test_agreement_metrics() -> None:
     agg = rank_agreement(a, b, k=2)
     np.testing.assert_allclose(agg["spearman"], [-1.0, -1.0])
     np.testing.assert_allclose(agg["jaccard"], [0.0, 0.0])
-    np.testing.assert_allclose(top_k_jaccard(np.array([1, 2, 3.0]), np.array([3, 2, 1.0]), 2), [1 / 3])
+    np.testing.assert_allclose(
+        top_k_jaccard(np.array([1, 2, 3.0]), np.array([3, 2, 1.0]), 2), [1 / 3]
+    )
     table = method_agreement({"x": a, "y": a, "z": b}, k=2)
     assert table.shape == (3, 5)
     assert table.loc[(table.a == "x") & (table.b == "y"), "spearman"].item() == 1.0
@@ -64,7 +66,9 @@ def test_methods_and_seeds_agree_on_planted_signal() -> None:
         torch.manual_seed(seed)
         est = train(Estimator(TinyNet(), list(adata.var_names), ["A", "B", "C"]), adata, seed=seed)
         s = gene_scores(est, adata)
-        rankings.append(rank_genes(s, adata.obs["project"], predictions=est.predict(adata), n_top=5))
+        rankings.append(
+            rank_genes(s, adata.obs["project"], predictions=est.predict(adata), n_top=5)
+        )
         if seed == 0:
             per_method["gradcam"] = s
             per_method["ig"] = gene_scores(est, adata, method="integrated_gradients", n_steps=16)

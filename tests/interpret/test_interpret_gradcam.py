@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from interpret_standins import Estimator, TinyNet, make_adata, train
 from captum.attr import LayerAttribution, LayerGradCam
+from interpret_standins import Estimator, TinyNet, make_adata, train
 
 from oncosig.interpret import (
     common_genes,

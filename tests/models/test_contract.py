@@ -7,6 +7,8 @@ sample grids; "gene": DEGnext-style grids built from one gene's row), one of the
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +37,21 @@ def _grids(name: str) -> tuple[tuple[int, int], ...]:
     return GRIDS[task]
 
 
-def _build(name: str, num_classes: int = NUM_CLASSES) -> nn.Module:
-    torch.manual_seed(0)
-    net = create_model(name, num_classes=num_classes)
-    assert isinstance(net, nn.Module), f"{name} is registered as a network but is not a Module"
-    return net
+@pytest.fixture(scope="module")
+def build() -> Iterator[Callable[[str], nn.Module]]:
+    """``build(name)``: a fresh copy of the network, constructed once per module."""
+    built: dict[str, nn.Module] = {}
+
+    def _build(name: str) -> nn.Module:
+        if name not in built:
+            torch.manual_seed(0)
+            net = create_model(name, num_classes=NUM_CLASSES)
+            assert isinstance(net, nn.Module), f"{name} is registered as a network, not a Module"
+            built[name] = net
+        return copy.deepcopy(built[name])
+
+    yield _build
+    built.clear()
 
 
 def _input(shape: tuple[int, int], seed: int = 0) -> torch.Tensor:
@@ -54,8 +66,10 @@ def test_registry_lists_the_paper_networks() -> None:
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_output_shape_finite_and_gradients_reach_every_parameter(name: str) -> None:
-    net = _build(name)
+def test_output_shape_finite_and_gradients_reach_every_parameter(
+    name: str, build: Callable[[str], nn.Module]
+) -> None:
+    net = build(name)
     net.train()
     for i, shape in enumerate(_grids(name)):
         net.zero_grad(set_to_none=True)
@@ -67,23 +81,30 @@ def test_output_shape_finite_and_gradients_reach_every_parameter(name: str) -> N
         (out * weights).sum().backward()
         missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
         assert not missing, f"{name} on {shape}: no gradient reaches {missing[:5]}"
-        bad = [n for n, p in net.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
+        bad = [
+            n
+            for n, p in net.named_parameters()
+            if p.grad is not None and not torch.isfinite(p.grad).all()
+        ]
         assert not bad, f"{name} on {shape}: non-finite gradients in {bad[:5]}"
-        assert x.grad is not None and x.grad.abs().sum() > 0, f"{name}: no gradient reaches the input"
+        assert x.grad is not None and x.grad.abs().sum() > 0, (
+            f"{name}: no gradient reaches the input"
+        )
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_forward_equals_head_of_features(name: str) -> None:
-    net = _build(name).eval()
+def test_forward_equals_head_of_features(name: str, build: Callable[[str], nn.Module]) -> None:
+    net = build(name).eval()
+    x = _input(_grids(name)[0])
     with torch.no_grad():
-        for i, shape in enumerate(_grids(name)):
-            x = _input(shape, seed=i)
-            torch.testing.assert_close(net(x), net.forward_head(net.forward_features(x)))
+        torch.testing.assert_close(net(x), net.forward_head(net.forward_features(x)))
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_reset_classifier_changes_width_and_keeps_features(name: str) -> None:
-    net = _build(name).eval()
+def test_reset_classifier_changes_width_and_keeps_features(
+    name: str, build: Callable[[str], nn.Module]
+) -> None:
+    net = build(name).eval()
     x = _input(_grids(name)[0])
     with torch.no_grad():
         before = net.forward_features(x)
@@ -98,8 +119,10 @@ def test_reset_classifier_changes_width_and_keeps_features(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_checkpoint_round_trip(name: str, tmp_path: Path) -> None:
-    net = _build(name)
+def test_checkpoint_round_trip(
+    name: str, build: Callable[[str], nn.Module], tmp_path: Path
+) -> None:
+    net = build(name)
     x = _input(_grids(name)[0])
     net.train()
     with torch.no_grad():
@@ -123,8 +146,10 @@ def test_checkpoint_round_trip(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", NETWORKS)
-def test_cam_layer_is_a_submodule_with_a_feature_map(name: str) -> None:
-    net = _build(name).eval()
+def test_cam_layer_is_a_submodule_with_a_feature_map(
+    name: str, build: Callable[[str], nn.Module]
+) -> None:
+    net = build(name).eval()
     cam = net.cam_layer
     assert isinstance(cam, nn.Module)
     assert any(m is cam for m in net.modules()), f"{name}.cam_layer is not part of the network"

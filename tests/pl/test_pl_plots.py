@@ -30,11 +30,15 @@ def _edger(rng: np.random.Generator, n: int = 200) -> pd.DataFrame:
 
 
 def test_heatmap_labels_and_sample_draw(rng: np.random.Generator, tmp_path) -> None:
-    expr = pd.DataFrame(rng.normal(size=(30, 25)), columns=[f"ENSG{i}" for i in range(25)],
-                        index=[f"s{i}" for i in range(30)])
+    expr = pd.DataFrame(
+        rng.normal(size=(30, 25)),
+        columns=[f"ENSG{i}" for i in range(25)],
+        index=[f"s{i}" for i in range(30)],
+    )
     genes = list(expr.columns[:20])
-    ax = pl.genecam_heatmap(expr, genes, shares={genes[0]: 0.85}, symbols={genes[0]: "TP53"},
-                            n_samples=20, title="ACC")
+    ax = pl.genecam_heatmap(
+        expr, genes, shares={genes[0]: 0.85}, symbols={genes[0]: "TP53"}, n_samples=20, title="ACC"
+    )
     assert isinstance(ax, Axes)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "TP53 (85%)" and labels[1] == genes[1] and len(labels) == 20
@@ -78,13 +82,15 @@ def test_roc_one_line_per_class_plus_diagonal(rng: np.random.Generator) -> None:
 
 
 def test_training_curves_merge_lightning_rows() -> None:
-    m = pd.DataFrame({
-        "epoch": [0, 0, 1, 1, 2, 2],
-        "step": [1, 1, 2, 2, 3, 3],
-        "train_loss": [1.0, np.nan, 0.8, np.nan, 0.5, np.nan],
-        "val_loss": [np.nan, 1.1, np.nan, 0.9, np.nan, 0.7],
-        "val_acc": [np.nan, 0.5, np.nan, 0.7, np.nan, 0.8],
-    })
+    m = pd.DataFrame(
+        {
+            "epoch": [0, 0, 1, 1, 2, 2],
+            "step": [1, 1, 2, 2, 3, 3],
+            "train_loss": [1.0, np.nan, 0.8, np.nan, 0.5, np.nan],
+            "val_loss": [np.nan, 1.1, np.nan, 0.9, np.nan, 0.7],
+            "val_acc": [np.nan, 0.5, np.nan, 0.7, np.nan, 0.8],
+        }
+    )
     ax = pl.training_curves(m)
     assert len(ax.lines) == 3
     assert ax.lines[0].get_ydata().tolist() == [1.0, 0.8, 0.5]
@@ -97,8 +103,14 @@ def test_training_curves_merge_lightning_rows() -> None:
 def test_volcano_and_ma(rng: np.random.Generator, flavour: str) -> None:
     de = _edger(rng)
     if flavour == "deseq2":
-        de = de.rename(columns={"logFC": "log2FoldChange", "PValue": "pvalue", "FDR": "padj",
-                                "logCPM": "baseMean"})
+        de = de.rename(
+            columns={
+                "logFC": "log2FoldChange",
+                "PValue": "pvalue",
+                "FDR": "padj",
+                "logCPM": "baseMean",
+            }
+        )
         de["baseMean"] = 2 ** de["baseMean"]
     ax = pl.volcano(de, n_labels=5)
     scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
@@ -113,25 +125,29 @@ def test_volcano_and_ma(rng: np.random.Generator, flavour: str) -> None:
 
 
 def test_noise_robustness_one_series_per_model() -> None:
-    res = pd.DataFrame({
-        "model": ["degnext"] * 6 + ["svm"] * 6,
-        "noise_pct": [0, 0, 10, 10, 20, 20] * 2,
-        "accuracy": [0.95, 0.94, 0.9, 0.91, 0.85, 0.86, 0.9, 0.9, 0.8, 0.8, 0.6, 0.62],
-    })
+    res = pd.DataFrame(
+        {
+            "model": ["degnext"] * 6 + ["svm"] * 6,
+            "noise_pct": [0, 0, 10, 10, 20, 20] * 2,
+            "accuracy": [0.95, 0.94, 0.9, 0.91, 0.85, 0.86, 0.9, 0.9, 0.8, 0.8, 0.6, 0.62],
+        }
+    )
     ax = pl.noise_robustness(res)
     assert len(ax.containers) == 2
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["degnext", "svm"]
 
 
 def test_enrichment_dotplot() -> None:
-    res = pd.DataFrame({
-        "term": [f"term {i}" for i in range(20)],
-        "overlap": np.arange(20) + 1,
-        "set_size": np.full(20, 50),
-        "pvalue": np.linspace(1e-6, 0.5, 20),
-        "fdr": np.linspace(1e-5, 0.9, 20),
-        "genes": ["A;B"] * 20,
-    })
+    res = pd.DataFrame(
+        {
+            "term": [f"term {i}" for i in range(20)],
+            "overlap": np.arange(20) + 1,
+            "set_size": np.full(20, 50),
+            "pvalue": np.linspace(1e-6, 0.5, 20),
+            "fdr": np.linspace(1e-5, 0.9, 20),
+            "genes": ["A;B"] * 20,
+        }
+    )
     ax = pl.enrichment_dotplot(res, n_terms=10)
     assert len(ax.collections[0].get_offsets()) == 10
     assert ax.get_yticklabels()[-1].get_text() == "term 0"  # most significant on top

@@ -10,7 +10,9 @@ from typing import Any
 import typer
 
 OverwriteOpt = typer.Option(False, "--overwrite", help="Replace existing outputs.")
-SeedOpt = typer.Option(0, "--seed", min=0, help="Random seed (same seed + data + machine = same result).")
+SeedOpt = typer.Option(
+    0, "--seed", min=0, help="Random seed (same seed + data + machine = same result)."
+)
 JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a table.")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -154,7 +155,7 @@ class CohortBatchSampler(Sampler[list[int]]):
         return sum(-(-n // self.batch_size) for n in self.sizes)
 
 
-def _collate(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def _collate(batch: Any) -> Any:
     return batch
 
 
@@ -182,7 +183,7 @@ def split_validation(
     val = np.zeros(len(part.y), dtype=bool)
     for lab in np.unique(part.y):
         idx = np.flatnonzero(part.y == lab)
-        k = int(round(fraction * idx.size))
+        k = round(fraction * idx.size)
         if 0 < k < idx.size:
             val[rng.choice(idx, size=k, replace=False)] = True
     if not val.any():

@@ -7,7 +7,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import torch
@@ -35,17 +35,17 @@ from oncosig.models.networks._degnext import DEGnextNet
 log = logging.getLogger(__name__)
 
 CKPT_KIND = "degnext"
-SCALING = "median-of-ratios size factors (training genes), log2(count/sf + 1), per-gene z-score"
+SCALING = "median-of-ratios size factors (training genes), log2(count/sf + 1), per-gene centring"
 BACKGROUND_SPLITS = ("T1", "T2")
 """Non-bio splits whose (unlabelled) rows give size factors for a cohort never trained on."""
 
-Data = AnnData | Sequence[AnnData]
+Data: TypeAlias = AnnData | Sequence[AnnData]
 
 
 def _as_list(data: Data) -> list[AnnData]:
     if isinstance(data, AnnData):
         return [data]
-    out = list(data)
+    out: list[Any] = list(data)
     if not out or not all(isinstance(a, AnnData) for a in out):
         raise TypeError("expected an AnnData from oncosig.io.read_degnext or a list of them")
     return out
@@ -94,7 +94,7 @@ class DEGnext:
     -----
     Input scaling (see :mod:`oncosig.degnext._scaling`): median-of-ratios size factors
     fitted on each cohort's training genes, ``log2(count / sf + 1)``, then per-gene
-    standardisation.  A cohort never trained on takes its size factors from its
+    centring.  A cohort never trained on takes its size factors from its
     unlabelled non-bio genes (T1/T2) when present, else from the genes being scored.
     """
 
@@ -248,7 +248,9 @@ class DEGnext:
         self
         """
         if self.level1_net is None:
-            raise OncosigInputError("call fit() (level 1) before finetune(), or load a trained model")
+            raise OncosigInputError(
+                "call fit() (level 1) before finetune(), or load a trained model"
+            )
         self._threads()
         seed_everything(self.config["seed"] + 1)
         parts = self._train_parts(data, splits, binary=True)
@@ -302,7 +304,9 @@ class DEGnext:
             if task == "binary":
                 return np.column_stack([1 - p_up, p_up])
             p_neutral = predict_proba_rows(self.level1_net, rows.x, **kw)[:, 2]
-            return np.column_stack([(1 - p_neutral) * (1 - p_up), (1 - p_neutral) * p_up, p_neutral])
+            return np.column_stack(
+                [(1 - p_neutral) * (1 - p_up), (1 - p_neutral) * p_up, p_neutral]
+            )
         p3 = predict_proba_rows(self.level1_net, rows.x, **kw)
         if task == "ternary":
             return p3

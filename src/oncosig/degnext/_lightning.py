@@ -62,7 +62,9 @@ class DEGnextModule(pl.LightningModule):
             return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.float())
         return nn.functional.cross_entropy(logits, y.long())
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
         x, y = batch
         loss = self._loss(self(x), y)
         self.log("train_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))

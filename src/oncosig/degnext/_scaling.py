@@ -6,8 +6,10 @@ in two steps:
 1. **per-sample depth normalisation** with median-of-ratios size factors (DESeq-style,
    robust to the differentially expressed genes that dominate a DEGnext split), then
    ``log2(count / size_factor + 1)``;
-2. **per-gene standardisation** of the row across samples (mean 0, standard deviation 1;
-   a constant row becomes all zeros).
+2. **per-gene centring** of the row across samples (row mean subtracted).  The row is
+   not divided by its standard deviation: DEGnext's labels depend on the size of the
+   log fold change, which a per-row z-score would erase (a 0.5 and a 3 log2-unit shift
+   with matching noise would look alike).
 
 Step 2 is a per-row transform: it needs no fitted state, so a gene's scaled row never
 depends on another gene.  Step 1 has one fitted state per cohort, the sample size
@@ -20,8 +22,6 @@ are not scored) or, failing that, from the matrix being scored; labels are never
 from __future__ import annotations
 
 import numpy as np
-
-_EPS = 1e-8
 
 
 def fit_size_factors(counts: np.ndarray) -> np.ndarray:
@@ -62,7 +62,7 @@ def fit_size_factors(counts: np.ndarray) -> np.ndarray:
 
 
 def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
-    """Scale raw-count rows: depth-normalised log2, then per-gene standardisation.
+    """Scale raw-count rows: depth-normalised log2, then per-gene centring.
 
     Parameters
     ----------
@@ -73,8 +73,7 @@ def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    float32 array of the same shape; every row has mean 0 and standard deviation 1
-    (constant rows are all zeros).
+    float32 array of the same shape in log2 units; every row has mean 0.
     """
     c = np.asarray(counts, dtype=np.float64)
     sf = np.asarray(size_factors, dtype=np.float64)
@@ -88,12 +87,4 @@ def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
     if (sf <= 0).any() or not np.isfinite(sf).all():
         raise ValueError("size factors must be finite and positive")
     x = np.log2(np.clip(c, 0, None) / sf + 1.0)
-    return standardize_rows(x)
-
-
-def standardize_rows(x: np.ndarray) -> np.ndarray:
-    """Per-row z-score (population standard deviation); constant rows become zeros."""
-    x = np.asarray(x, dtype=np.float64)
-    mu = x.mean(axis=1, keepdims=True)
-    sd = x.std(axis=1, keepdims=True)
-    return ((x - mu) / np.where(sd > _EPS, sd, 1.0)).astype(np.float32)
+    return (x - x.mean(axis=1, keepdims=True)).astype(np.float32)

@@ -74,7 +74,7 @@ def train_level(
     binary = int(net.config["num_classes"]) == 1
     module = DEGnextModule(net, lr=lr, channels_last=channels_last)
     if channels_last:
-        net.to(memory_format=torch.channels_last)
+        net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     loader = make_loader(train, batch_size=batch_size, shuffle=True, binary=binary, seed=seed)
     val_loader = (
         make_loader(val, batch_size=max(batch_size, 1024), shuffle=False, binary=binary)
@@ -103,7 +103,7 @@ def train_level(
         trainer.fit(module, train_dataloaders=loader, val_dataloaders=val_loader)
     if keep.state is not None:
         module.load_state_dict(keep.state)
-    net.to(memory_format=torch.contiguous_format)
+    net.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
     return {
         "epochs_run": int(trainer.current_epoch),
         "best_val_acc": None if keep.state is None else keep.best,
@@ -125,7 +125,7 @@ def predict_logits(
     was_training = net.training
     net.eval()
     if channels_last:
-        net.to(memory_format=torch.channels_last)
+        net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     out = []
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     try:
@@ -136,7 +136,7 @@ def predict_logits(
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 out.append(net(g).float())
     finally:
-        net.to(memory_format=torch.contiguous_format)
+        net.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
         net.train(was_training)
     if not out:
         return torch.zeros((0, int(net.config["num_classes"])))

@@ -67,9 +67,7 @@ class GeneSetLibrary:
     def to_dict(self) -> dict[str, list[str]]:
         """``{term: [genes]}`` (the form gseapy and GMT writers take)."""
         ptr, ind, genes = self.incidence.indptr, self.incidence.indices, self.genes
-        return {
-            str(t): genes[ind[ptr[i] : ptr[i + 1]]].tolist() for i, t in enumerate(self.terms)
-        }
+        return {str(t): genes[ind[ptr[i] : ptr[i + 1]]].tolist() for i, t in enumerate(self.terms)}
 
     @classmethod
     def from_dict(
@@ -133,7 +131,8 @@ def read_gmt(path: str | Path) -> tuple[dict[str, list[str]], dict[str, str]]:
             name = parts[0].strip()
             genes = [g.strip() for g in parts[2:] if g.strip()]
             if name in sets:
-                sets[name].extend(g for g in genes if g not in set(sets[name]))
+                have = set(sets[name])
+                sets[name].extend(g for g in genes if g not in have)
             else:
                 sets[name] = genes
                 desc[name] = parts[1].strip()

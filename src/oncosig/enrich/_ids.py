@@ -36,8 +36,9 @@ def _ensembl_to_symbol() -> dict[str, str]:
     ids = table[ens_col] if ens_col else pd.Series(table.index, index=table.index)
     out: dict[str, str] = {}
     for ens, sym in zip(ids.astype(str), table["symbol"], strict=True):
-        if isinstance(sym, str) and sym and ens not in out:
-            out[ens.split(".")[0]] = sym
+        key = ens.split(".")[0]
+        if isinstance(sym, str) and sym and key not in out:
+            out[key] = sym
     return out
 
 

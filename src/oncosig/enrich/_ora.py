@@ -130,6 +130,11 @@ def ora(
         columns=ORA_COLUMNS,
     ).reset_index(drop=True)
     res.attrs.update(
-        {"n_genes": n_query, "universe": n_universe, "n_tested": int(tested.sum()), "library": lib.name}
+        {
+            "n_genes": n_query,
+            "universe": n_universe,
+            "n_tested": int(tested.sum()),
+            "library": lib.name,
+        }
     )
     return res

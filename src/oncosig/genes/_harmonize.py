@@ -174,7 +174,12 @@ def harmonize(
     layers = {k: collapse(v, k) for k, v in adata.layers.items()}
 
     var = adata.var.iloc[first_idx].copy()
-    kept_names = np.array(names, dtype=object)[kept_idx]
+    # a second harmonisation keeps the IDs of the first one's input
+    source_ids = np.array(names, dtype=object)
+    if VAR_ORIGINAL_ID in adata.var:
+        prev = adata.var[VAR_ORIGINAL_ID].to_numpy(dtype=object)
+        source_ids = np.where(pd.notna(prev), prev, source_ids)
+    kept_names = source_ids[kept_idx]
     original = kept_names[np.unique(codes, return_index=True)[1]].copy()
     if n_dup:
         members: dict[int, list[str]] = {}
@@ -186,8 +191,11 @@ def harmonize(
     var[VAR_ORIGINAL_ID] = original
     table = _gene_table()
     ann = table.reindex(pd.Index(uniques, dtype=object))
-    var[VAR_SYMBOL] = ann["symbol"].to_numpy()
-    var[VAR_GENE_TYPE] = ann["gene_type"].to_numpy()
+    for col, src in ((VAR_SYMBOL, "symbol"), (VAR_GENE_TYPE, "gene_type")):
+        values = ann[src].to_numpy(dtype=object)
+        if col in var:  # keep the input's annotation where the table has none
+            values = np.where(pd.notna(values), values, var[col].to_numpy(dtype=object))
+        var[col] = values
     var.index = pd.Index(uniques.astype(str), name=None)
 
     report = {

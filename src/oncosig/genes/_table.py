@@ -215,14 +215,6 @@ def to_ensembl(ids: Iterable[object], *, id_type: str = "auto") -> pd.Series:
     if not values:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=object, name="ensembl")
     kind = resolve_id_type(values, id_type)
-    if kind in ("ensembl", "ensembl_versioned"):  # vectorised: the common, large case
-        parts = pd.Series(values, dtype=object).astype(str).str.strip().str.extract(_ENSEMBL_RE)
-        digits = parts[1].where(parts[0].fillna("") == "", "0" + parts[1])
-        return pd.Series(
-            ("ENSG" + digits).to_numpy(dtype=object),
-            index=pd.Index(values, dtype=object),
-            name="ensembl",
-        )
     if kind == "mixed":
         out = []
         for v in values:

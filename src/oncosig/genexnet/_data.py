@@ -15,9 +15,6 @@ from oncosig._errors import OncosigInputError
 
 logger = logging.getLogger(__name__)
 
-MISSING_WARN_SHARE = 0.2
-
-
 def _dense(x: object) -> np.ndarray:
     if hasattr(x, "toarray"):
         x = x.toarray()
@@ -52,32 +49,9 @@ def aligned_counts(adata: AnnData, genes: Sequence[str]) -> np.ndarray:
     pos = names.get_indexer(genes)
     if (pos >= 0).all():
         return counts_matrix(adata)[:, pos]
-    try:
-        from oncosig.genes import align_genes
-    except ImportError:
-        align_genes = None
-    if align_genes is not None:
-        aligned = align_genes(adata, genes)
-        return counts_matrix(aligned)
-    # gene harmonisation not installed: match identical identifiers only
-    found = pos >= 0
-    if not found.any():
-        raise OncosigInputError(
-            "none of the model's genes is in the data; use the same gene identifiers "
-            "(unversioned Ensembl IDs) as the model"
-        )
-    share = 1.0 - found.mean()
-    if share > MISSING_WARN_SHARE:
-        warnings.warn(
-            f"{share:.1%} of the model's genes are missing from the data; they are imputed "
-            "with the training mean",
-            UserWarning,
-            stacklevel=2,
-        )
-    src = counts_matrix(adata)
-    out = np.full((adata.n_obs, len(genes)), np.nan)
-    out[:, found] = src[:, pos[found]]
-    return out
+    from oncosig.genes import align_genes
+
+    return counts_matrix(align_genes(adata, genes))
 
 
 def resolve_labels(

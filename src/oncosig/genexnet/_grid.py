@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
-
 GeneOrder = Literal["genomic", "given"]
 
 
-def _genomic_permutation(genes: Sequence[str]) -> np.ndarray | None:
-    """Permutation putting ``genes`` in chromosome-position order, or None if unavailable."""
-    try:
-        from oncosig.genes import genomic_order
-    except ImportError:
-        return None
-    ordered = list(genomic_order(list(genes)))
+def _genomic_permutation(genes: Sequence[str]) -> np.ndarray:
+    """Permutation putting ``genes`` in chromosome-position order (unknown positions last)."""
+    from oncosig.genes import genomic_order
+
     index = {g: i for i, g in enumerate(genes)}
-    perm = [index[g] for g in ordered if g in index]
-    seen = set(perm)
-    perm += [i for i in range(len(genes)) if i not in seen]  # genes without a position last
-    return np.asarray(perm, dtype=np.int64)
+    return np.asarray([index[g] for g in genomic_order(list(genes))], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -92,22 +82,12 @@ class GeneGrid:
             raise ValueError("gene identifiers must be unique to build a gene grid")
         if order not in ("genomic", "given"):
             raise ValueError(f"order must be 'genomic' or 'given', got {order!r}")
-        perm: np.ndarray | None = None
-        ordering = order
         if order == "genomic":
             perm = _genomic_permutation(genes)
-            if perm is None:
-                warnings.warn(
-                    "oncosig.genes.genomic_order is unavailable; laying genes out in the "
-                    "given order instead",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                ordering = "given"
-        if perm is None:
+        else:
             perm = np.arange(len(genes), dtype=np.int64)
         side = side if side is not None else math.ceil(math.sqrt(len(genes)))
-        return cls(genes, perm, int(side), ordering)
+        return cls(genes, perm, int(side), order)
 
     @property
     def n_genes(self) -> int:

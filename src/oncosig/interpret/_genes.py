@@ -118,7 +118,9 @@ def gene_scores(
             logits = torch.cat(
                 [net(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]
             )
-        tgt = (logits[:, 0] > 0).long().numpy() if logits.shape[1] == 1 else logits.argmax(1).numpy()
+        tgt = (
+            (logits[:, 0] > 0).long().numpy() if logits.shape[1] == 1 else logits.argmax(1).numpy()
+        )
     if method == "gradcam":
         maps = gene_cam(estimator.network, x, target=tgt, batch_size=batch_size, **kwargs)
     else:

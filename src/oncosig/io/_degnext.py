@@ -31,7 +31,7 @@ from oncosig.io._degnext_layout import (
     scan_folder,
     split_files,
 )
-from oncosig.io._text import compression_of, count_lines, head_lines
+from oncosig.io._text import count_lines, head_lines, read_csv_checked
 from oncosig.io._validate import check_values, count_dtype
 
 log = logging.getLogger(__name__)
@@ -46,19 +46,23 @@ def _n_columns(path: Path) -> int:
 
 
 def _read_labels(path: Path, n_rows: int) -> np.ndarray:
-    try:
-        lab = pd.read_csv(path, header=None, dtype=np.float64, compression=compression_of(path))
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise OncosigInputError(f"cannot parse the label file: {exc}", path=path) from exc
+    lab = read_csv_checked(path, what="label file", header=None, dtype=np.float64)
     y = lab.iloc[:, 0].to_numpy()
     if len(y) != n_rows:
         raise OncosigInputError(
             f"{len(y)} labels for {n_rows} genes in the count matrix; the files do not belong together",
             path=path,
         )
+    return _check_labels(y, path)
+
+
+def _check_labels(y: np.ndarray, path: Path) -> np.ndarray:
+    """Labels as int8 after checking that every one is 0, 1 or 2 (no blanks)."""
+    y = pd.to_numeric(pd.Series(y), errors="coerce").to_numpy(dtype=np.float64)
     if not np.isin(y, list(LABEL_NAMES)).all():
+        found = sorted({"missing" if np.isnan(v) else f"{v:g}" for v in y.tolist()})
         raise OncosigInputError(
-            f"labels must be 0 (DR), 1 (UR) or 2 (neutral); found {sorted(set(y.tolist()))[:5]}",
+            f"labels must be 0 (DR), 1 (UR) or 2 (neutral); found {', '.join(found[:5])}",
             path=path,
         )
     return y.astype(np.int8)
@@ -68,21 +72,33 @@ def _read_split(sf: SplitFiles) -> tuple[np.ndarray, np.ndarray, np.ndarray, Pat
     """(counts genes x samples, labels, symbols or NaN, main file) of one split."""
     if sf.matrix is not None:
         path = sf.matrix
-        try:
-            values = pd.read_csv(
-                path, header=None, dtype=np.float64, compression=compression_of(path), engine="c"
-            ).to_numpy()
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise OncosigInputError(f"cannot parse the count matrix: {exc}", path=path) from exc
+        values = read_csv_checked(
+            path, what="count matrix", header=None, dtype=np.float64, engine="c"
+        ).to_numpy()
         symbols = np.full(values.shape[0], np.nan, dtype=object)
         labels = None
     else:
         assert sf.data is not None
         path = sf.data
-        df = pd.read_csv(path, header=None, compression=compression_of(path), engine="c")
+        df = read_csv_checked(path, what="DEGnext data file", header=None, engine="c")
+        if df.shape[1] < 3:
+            raise OncosigInputError(
+                f"{df.shape[1]} columns; a DEGnext *_data file holds the gene symbol, the "
+                "counts and the label",
+                path=path,
+            )
         symbols = df.iloc[:, 0].astype(str).to_numpy(dtype=object)
-        values = df.iloc[:, 1:-1].to_numpy(dtype=np.float64)
-        labels = df.iloc[:, -1].to_numpy()
+        raw = df.iloc[:, 1:-1]
+        block = raw.apply(pd.to_numeric, errors="coerce")
+        bad = raw.where(block.isna() & raw.notna()).stack()
+        if len(bad):
+            raise OncosigInputError(
+                "cannot parse the DEGnext data file: non-numeric expression values "
+                f"(e.g. {str(bad.iloc[0])!r})",
+                path=path,
+            )
+        values = block.to_numpy(dtype=np.float64)
+        labels = _check_labels(df.iloc[:, -1].to_numpy(), path)
     if values.size == 0:
         raise OncosigInputError("empty matrix", path=path)
     check_values(values, path=path, allow_normalized=False)
@@ -91,12 +107,8 @@ def _read_split(sf: SplitFiles) -> tuple[np.ndarray, np.ndarray, np.ndarray, Pat
     assert labels is not None
     names_file = sf.genes or (sf.data if sf.matrix is not None else None)
     if names_file is not None and names_file != path:
-        if names_file == sf.data:
-            names = pd.read_csv(
-                names_file, header=None, usecols=[0], compression=compression_of(names_file)
-            )
-        else:
-            names = pd.read_csv(names_file, header=None, compression=compression_of(names_file))
+        usecols = [0] if names_file == sf.data else None
+        names = read_csv_checked(names_file, what="gene-name file", header=None, usecols=usecols)
         col = names.iloc[:, 0].astype(str).to_numpy(dtype=object)
         if len(col) == values.shape[0]:
             symbols = col
@@ -116,7 +128,7 @@ def _bio_names(files: list[Path]) -> np.ndarray | None:
     )
     if bv is None:
         return None
-    names = pd.read_csv(bv, header=None, compression=compression_of(bv)).iloc[:, 0]
+    names = read_csv_checked(bv, what="gene-name file", header=None).iloc[:, 0]
     return names.astype(str).to_numpy(dtype=object)
 
 

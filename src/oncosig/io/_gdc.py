@@ -23,7 +23,7 @@ from anndata import AnnData
 from oncosig._constants import VAR_GENE_TYPE, VAR_SYMBOL
 from oncosig._errors import OncosigInputError
 from oncosig.io._build import build_anndata, provenance
-from oncosig.io._text import check_file, compression_of, head_lines
+from oncosig.io._text import PARSE_ERRORS, check_file, compression_of, head_lines, parse_message
 from oncosig.io._validate import check_values
 
 log = logging.getLogger(__name__)
@@ -122,9 +122,9 @@ def read_star_table(path: str | Path, *, value_column: str = "unstranded") -> Ge
             compression=compression_of(p),
             engine="c",
         )
-    except (ValueError, pd.errors.ParserError) as exc:
+    except PARSE_ERRORS as exc:
         raise OncosigInputError(
-            f"cannot parse the STAR file: {str(exc).splitlines()[0]}", path=p
+            f"cannot parse the STAR file: {parse_message(exc)}", path=p
         ) from exc
     is_qc = df["gene_id"].str.startswith("N_").to_numpy(dtype=bool)
     qc = dict(zip(df.loc[is_qc, "gene_id"], df.loc[is_qc, value_column].astype(float), strict=True))
@@ -158,9 +158,9 @@ def read_htseq_table(path: str | Path) -> GeneCounts:
             compression=compression_of(p),
             engine="c",
         )
-    except (ValueError, pd.errors.ParserError) as exc:
+    except PARSE_ERRORS as exc:
         raise OncosigInputError(
-            f"cannot parse the HTSeq file: {str(exc).splitlines()[0]}", path=p
+            f"cannot parse the HTSeq file: {parse_message(exc)}", path=p
         ) from exc
     is_qc = df["gene_id"].str.startswith("__").to_numpy(dtype=bool)
     qc = dict(zip(df.loc[is_qc, "gene_id"], df.loc[is_qc, "count"].astype(float), strict=True))

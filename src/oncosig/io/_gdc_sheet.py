@@ -20,7 +20,7 @@ from oncosig.io._gdc import (
     read_table,
     sniff_gdc_kind,
 )
-from oncosig.io._text import check_file, head_lines
+from oncosig.io._text import check_file, head_lines, read_csv_checked
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,7 @@ def is_sample_sheet(path: str | Path) -> bool:
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """Read a GDC sample sheet (TSV) and check its required columns."""
     p = check_file(path)
-    try:
-        sheet = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise OncosigInputError(f"cannot parse the sample sheet: {exc}", path=p) from exc
+    sheet = read_csv_checked(p, what="sample sheet", sep="\t", dtype=str, keep_default_na=False)
     sheet.columns = [c.strip() for c in sheet.columns]
     missing = [c for c in REQUIRED if c not in sheet.columns]
     if missing:

@@ -27,6 +27,14 @@ def is_h5ad(path: str | Path) -> bool:
         return fh.read(8) == H5_MAGIC
 
 
+def _stored_values(X: object) -> np.ndarray:
+    """The stored numbers of a dense or sparse matrix (sparse: the non-zero entries only)."""
+    data = getattr(X, "data", None)
+    if data is not None and hasattr(X, "indptr"):
+        return np.asarray(data)
+    return np.asarray(X)
+
+
 def read_h5ad(path: str | Path, *, backed: bool = False) -> AnnData:
     """Read an h5ad file and check it like any other input.
 
@@ -61,13 +69,19 @@ def read_h5ad(path: str | Path, *, backed: bool = False) -> AnnData:
     check_unique(adata.var_names, what="gene", path=p)
     if UNS_GENE_ID_TYPE not in adata.uns:
         adata.uns[UNS_GENE_ID_TYPE] = check_gene_ids(adata.var_names, p)
-    if UNS_VALUE_KIND not in adata.uns:
+    if not backed:
         if COUNTS_LAYER in adata.layers:
-            adata.uns[UNS_VALUE_KIND] = "counts"
-        elif not backed:
-            X = adata.X
-            dense = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-            adata.uns[UNS_VALUE_KIND] = check_values(dense, path=p, allow_normalized=True)
+            check_values(
+                _stored_values(adata.layers[COUNTS_LAYER]),
+                path=p,
+                allow_normalized=False,
+                what="counts in layers['counts']",
+            )
+        kind = check_values(_stored_values(adata.X), path=p, allow_normalized=True)
+        if UNS_VALUE_KIND not in adata.uns:
+            adata.uns[UNS_VALUE_KIND] = "counts" if COUNTS_LAYER in adata.layers else kind
+    elif UNS_VALUE_KIND not in adata.uns and COUNTS_LAYER in adata.layers:
+        adata.uns[UNS_VALUE_KIND] = "counts"
     if UNS_SOURCE not in adata.uns:
         adata.uns[UNS_SOURCE] = provenance(p, fmt="h5ad", reader="read_h5ad")
     return adata

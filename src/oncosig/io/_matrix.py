@@ -17,7 +17,14 @@ from oncosig.genes._idtypes import id_type_shares
 from oncosig.io._barcodes import is_tcga_barcode
 from oncosig.io._build import build_anndata, provenance
 from oncosig.io._tcga import project_from_filename
-from oncosig.io._text import check_file, compression_of, head_lines, sniff_sep
+from oncosig.io._text import (
+    PARSE_ERRORS,
+    check_file,
+    compression_of,
+    head_lines,
+    parse_message,
+    sniff_sep,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +71,13 @@ def _is_number(s: str) -> bool:
     return True
 
 
-def _split(line: str, sep: str) -> list[str]:
-    return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+def _split(line: str, sep: str, path: Path) -> list[str]:
+    try:
+        return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+    except csv.Error as exc:
+        raise OncosigInputError(
+            f"cannot parse the matrix: {exc}; is this a text table (binary content?)", path=path
+        ) from exc
 
 
 def _gene_likeness(labels: list[str]) -> tuple[float, float, float]:
@@ -117,8 +129,8 @@ def _layout(path: Path, sep: str | None) -> tuple[int, str, list[str], list[list
     if not body:
         raise OncosigInputError("empty matrix: no header line and no values", path=path)
     sep = sep or sniff_sep(body[0], path)
-    header = _split(body[0], sep)
-    rows = [_split(line, sep) for line in body[1:] if line.strip()]
+    header = _split(body[0], sep, path)
+    rows = [_split(line, sep, path) for line in body[1:] if line.strip()]
     if len(header) < 2 or (rows and len(rows[0]) < 2):
         raise OncosigInputError(
             f"only one column found with delimiter {sep!r}: wrong delimiter? "
@@ -225,11 +237,8 @@ def read_matrix(
             na_values=["NA", "NaN", "nan", ""],
             keep_default_na=False,
         )
-    except (ValueError, pd.errors.ParserError) as exc:
-        msg = str(exc).splitlines()[0]
-        if "could not convert" in msg or "Unable to parse" in msg:
-            msg = f"non-numeric expression values ({msg})"
-        raise OncosigInputError(f"cannot parse the matrix: {msg}", path=p) from exc
+    except PARSE_ERRORS as exc:
+        raise OncosigInputError(f"cannot parse the matrix: {parse_message(exc)}", path=p) from exc
     labels = df[label_names].astype(object)
     values = df[names[n_label:]].to_numpy(dtype=np.float64)
     row_ids = labels[label_names[0]].astype(str).str.strip().str.strip('"').to_numpy()
@@ -261,6 +270,12 @@ def read_matrix(
         obs=labels[label_names[1:]].reset_index(drop=True),
         project=project,
     )
+
+
+def header_has_genes(line: str, sep: str = "\t") -> bool:
+    """Whether most cells of a header line after the first are strong gene IDs."""
+    cells = [c.strip().strip('"') for c in line.split(sep)[1:]]
+    return bool(cells) and _gene_likeness(cells)[0] >= 0.5
 
 
 XENA_FIRST_CELLS = frozenset({"sample", "ensembl_id", "gene", "xena_sample", "gene_id", "id"})
@@ -296,6 +311,15 @@ def read_xena(
         allow_normalized=allow_normalized,
         project=project,
     )
+    strong_cols, _, _ = _gene_likeness(list(adata.obs_names))
+    strong_rows, _, _ = _gene_likeness(list(adata.var_names))
+    if strong_cols >= 0.5 and strong_rows < 0.5:
+        raise OncosigInputError(
+            "the header holds gene IDs and the rows do not: this is a samples x genes matrix, "
+            "not a Xena (genes x samples) file; read it with read_matrix(orientation="
+            "'samples_x_genes') (CLI: --orientation samples_x_genes)",
+            path=path,
+        )
     src = dict(adata.uns["oncosig_source"])
     src.update(format="xena", reader="read_xena")
     X = np.asarray(adata.X)

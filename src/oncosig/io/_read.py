@@ -13,7 +13,7 @@ from oncosig.io._degnext_layout import FILE_RE, is_degnext_path
 from oncosig.io._gdc import read_htseq, read_star, sniff_gdc_kind
 from oncosig.io._gdc_sheet import is_sample_sheet, read_gdc
 from oncosig.io._h5ad import is_h5ad, read_h5ad
-from oncosig.io._matrix import XENA_FIRST_CELLS, read_matrix, read_xena
+from oncosig.io._matrix import XENA_FIRST_CELLS, header_has_genes, read_matrix, read_xena
 from oncosig.io._text import check_file, head_lines
 
 FORMATS: tuple[str, ...] = (
@@ -60,7 +60,7 @@ def detect_format(path: str | Path) -> str:
     lines = [ln for ln in head_lines(p, 3) if ln.strip() and not ln.startswith("#")]
     if lines and "\t" in lines[0]:
         first = lines[0].split("\t", 1)[0].strip().strip('"').lower()
-        if first in XENA_FIRST_CELLS:
+        if first in XENA_FIRST_CELLS and not header_has_genes(lines[0]):
             return "xena"
     return "matrix"
 

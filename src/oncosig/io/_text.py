@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
+import zlib
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from oncosig._errors import OncosigInputError
+
+#: What can go wrong while parsing a damaged text file (bad bytes, truncated gzip,
+#: ragged rows); every reader turns these into a one-line :class:`OncosigInputError`.
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    pd.errors.ParserError,
+    EOFError,
+    OSError,
+    csv.Error,
+    zlib.error,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -60,7 +76,7 @@ def head_lines(path: str | Path, n: int = 5, *, max_bytes: int = 1 << 20) -> lis
                 if not line:
                     break
                 lines.append(line.decode("utf-8", errors="replace").rstrip("\r\n"))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise OncosigInputError(f"cannot read the file ({exc})", path=p) from exc
     return lines
 
@@ -98,3 +114,41 @@ def count_lines(path: str | Path) -> int:
     if last != b"\n":
         n += 1
     return n
+
+
+def read_csv_checked(path: str | Path, *, what: str, **kwargs: Any) -> pd.DataFrame:
+    """:func:`pandas.read_csv` whose failures become a one-line error naming the file.
+
+    Parameters
+    ----------
+    path
+        The file (gzip is detected from its first bytes unless ``compression`` is given).
+    what
+        What the file should be (``"count matrix"``), for the message.
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Raises
+    ------
+    OncosigInputError
+        Unparseable text, non-numeric values where numbers are required, ragged rows,
+        undecodable bytes or a truncated gzip stream.
+    """
+    p = Path(path)
+    kwargs.setdefault("compression", compression_of(p))
+    try:
+        return pd.read_csv(p, **kwargs)
+    except PARSE_ERRORS as exc:
+        raise OncosigInputError(f"cannot parse the {what}: {parse_message(exc)}", path=p) from exc
+
+
+def parse_message(exc: BaseException) -> str:
+    """First line of a parser error, reworded where pandas' wording is obscure."""
+    msg = (str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+    if "could not convert" in msg or "Unable to parse" in msg or "cannot safely convert" in msg:
+        return f"non-numeric expression values ({msg})"
+    if isinstance(exc, EOFError | zlib.error) or "Compressed file ended" in msg:
+        return f"the gzip stream is truncated or corrupted ({msg})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"binary or non-UTF-8 content ({msg}); is this a text table?"
+    return msg

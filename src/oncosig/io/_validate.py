@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 COUNTS = "counts"
 NORMALIZED = "normalized"
+#: Largest magnitude accepted in an expression matrix: counts must fit int64 exactly
+#: (``layers["counts"]``) and every value float32 (``X``); larger numbers are a broken file.
+MAX_VALUE = float(2**62)
 
 
 def _examples(values: Iterable[object], n: int = 3) -> str:
@@ -123,6 +126,14 @@ def check_values(
         log.warning("%s: %d missing (NaN) values kept", path, n_nan)
     fv = v if finite.all() else v[finite]
     vmin = float(fv.min()) if fv.size else 0.0
+    vmax = float(fv.max()) if fv.size else 0.0
+    big = max(abs(vmin), abs(vmax))
+    if big > MAX_VALUE:
+        raise OncosigInputError(
+            f"values up to {big:g} are too large for expression data (limit {MAX_VALUE:g}); "
+            "check the file (a wrong column, or values multiplied by mistake?)",
+            path=path,
+        )
     integer_all = bool(np.array_equal(fv, np.rint(fv)))
     if vmin >= 0 and integer_all and fv.size == v.size:
         return COUNTS

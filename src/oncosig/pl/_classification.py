@@ -50,8 +50,15 @@ def confusion_matrix(
     for i in range(len(labs)):
         for j in range(len(labs)):
             text = f"{cm[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if cm[i, j] > top / 2 else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if cm[i, j] > top / 2 else "black",
+            )
     ax.set_xticks(range(len(labs)), labs, rotation=45, ha="right")
     ax.set_yticks(range(len(labs)), labs)
     ax.set_xlabel("predicted")
@@ -136,8 +143,15 @@ def noise_robustness(
     ax = get_ax(ax, (5.0, 3.8))
     for name, grp in results.groupby(hue, sort=True):
         stats = grp.groupby(x)[y].agg(["mean", "std"]).sort_index()
-        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), marker="o",
-                    ms=4, capsize=2, label=str(name))
+        ax.errorbar(
+            stats.index,
+            stats["mean"],
+            yerr=stats["std"].fillna(0),
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=str(name),
+        )
     ax.set_xlabel("noise (%)" if x == "noise_pct" else x)
     ax.set_ylabel(y)
     ax.legend(fontsize=8)

@@ -46,13 +46,28 @@ def _classes(de: pd.DataFrame, cols: dict[str, str], fdr: float, lfc: float) -> 
 def _scatter_groups(ax: Axes, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> None:
     for name, color in (("ns", NS), ("down", DOWN), ("up", UP)):
         m = groups == name
-        ax.scatter(x[m], y[m], s=6, c=color, alpha=0.7, linewidths=0,
-                   label=f"{name} ({int(m.sum())})", rasterized=True)
+        ax.scatter(
+            x[m],
+            y[m],
+            s=6,
+            c=color,
+            alpha=0.7,
+            linewidths=0,
+            label=f"{name} ({int(m.sum())})",
+            rasterized=True,
+        )
 
 
-def _label_genes(ax: Axes, de: pd.DataFrame, x: np.ndarray, y: np.ndarray,
-                 groups: np.ndarray, order: np.ndarray, n: int,
-                 labels: pd.Series | None) -> None:
+def _label_genes(
+    ax: Axes,
+    de: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    order: np.ndarray,
+    n: int,
+    labels: pd.Series | None,
+) -> None:
     shown = 0
     for i in order:
         if shown >= n:

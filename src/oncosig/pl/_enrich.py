@@ -42,10 +42,18 @@ def enrichment_dotplot(
     ratio = top["overlap"].to_numpy(float) / top["set_size"].to_numpy(float)
     score = -np.log10(np.clip(top["fdr"].to_numpy(float), 1e-300, 1))
     sizes = 15 + 200 * top["overlap"].to_numpy(float) / max(top["overlap"].max(), 1)
-    sc = ax.scatter(ratio, np.arange(len(top)), s=sizes, c=score, cmap="viridis_r",
-                    edgecolors="black", linewidths=0.4)
-    ax.set_yticks(np.arange(len(top)), [textwrap.shorten(str(t), 60) for t in top["term"]],
-                  fontsize=7)
+    sc = ax.scatter(
+        ratio,
+        np.arange(len(top)),
+        s=sizes,
+        c=score,
+        cmap="viridis_r",
+        edgecolors="black",
+        linewidths=0.4,
+    )
+    ax.set_yticks(
+        np.arange(len(top)), [textwrap.shorten(str(t), 60) for t in top["term"]], fontsize=7
+    )
     ax.set_xlabel("gene ratio (overlap / set size)")
     ax.margins(x=0.15, y=0.05)
     ax.figure.colorbar(sc, ax=ax, fraction=0.05, pad=0.02).set_label("-log10 FDR")

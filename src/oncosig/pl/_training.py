@@ -45,7 +45,8 @@ def training_curves(
             raise ValueError(f"training_curves needs an '{x}' column; got {list(df.columns)}")
     if columns is None:
         columns = [
-            c for c in df.columns
+            c
+            for c in df.columns
             if c not in _INDEX_COLUMNS and c != x and pd.api.types.is_numeric_dtype(df[c])
         ]
     if not columns:
@@ -56,8 +57,14 @@ def training_curves(
         series = per_epoch[col].dropna()
         if series.empty:
             continue
-        ax.plot(series.index, series.to_numpy(), marker=".", ms=3,
-                ls="-" if "loss" in col.lower() else "--", label=col)
+        ax.plot(
+            series.index,
+            series.to_numpy(),
+            marker=".",
+            ms=3,
+            ls="-" if "loss" in col.lower() else "--",
+            label=col,
+        )
     ax.set_xlabel(x)
     ax.set_ylabel("value")
     ax.legend(fontsize=7)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,27 @@ def _summary(run: RunContents) -> str:
             if isinstance(rec.get(key), dict) and rec[key]:
                 flat = _flatten(rec[key])
                 parts.append(f"<h3>{H.esc(key)}</h3>")
-                parts.append(H.table(pd.DataFrame({"key": list(flat), "value": list(flat.values())}),
-                                     max_rows=60))
+                parts.append(
+                    H.table(
+                        pd.DataFrame({"key": list(flat), "value": list(flat.values())}), max_rows=60
+                    )
+                )
         if isinstance(rec.get("versions"), dict):
             v = rec["versions"]
-            parts.append('<p class="muted">versions: ' + H.esc(
-                ", ".join(f"{k} {val}" for k, val in v.items())) + "</p>")
-    listing = [run.rel(p) for p in sorted(
-        [p for p, _ in run.records] + [p for ts in run.tables.values() for p, _ in ts]
-        + run.images + run.other_files)]
+            parts.append(
+                '<p class="muted">versions: '
+                + H.esc(", ".join(f"{k} {val}" for k, val in v.items()))
+                + "</p>"
+            )
+    listing = [
+        run.rel(p)
+        for p in sorted(
+            [p for p, _ in run.records]
+            + [p for ts in run.tables.values() for p, _ in ts]
+            + run.images
+            + run.other_files
+        )
+    ]
     parts.append(f'<p class="muted">files: {H.esc(", ".join(listing) or "none")}</p>')
     for path, why in run.unreadable:
         parts.append(H.note(f"{run.rel(path)} could not be read: {why}"))
@@ -81,12 +94,15 @@ def _data_summary(run: RunContents) -> str:
             counts["true"] = df[truth].astype(str).value_counts()
         counts = counts.fillna(0).astype(int).sort_index()
         counts.index.name = "class"
-        parts.append(f"<h3>{H.esc(run.rel(path))}: {len(df)} samples, "
-                     f"{counts.shape[0]} classes</h3>" + H.table(counts, index=True, max_rows=60))
+        parts.append(
+            f"<h3>{H.esc(run.rel(path))}: {len(df)} samples, "
+            f"{counts.shape[0]} classes</h3>" + H.table(counts, index=True, max_rows=60)
+        )
     for path, df in run.of("degnext_predictions"):
         counts = df["label"].astype(str).value_counts().rename("genes").to_frame()
-        parts.append(f"<h3>{H.esc(run.rel(path))}: {len(df)} genes</h3>"
-                     + H.table(counts, index=True))
+        parts.append(
+            f"<h3>{H.esc(run.rel(path))}: {len(df)} genes</h3>" + H.table(counts, index=True)
+        )
     for _path, rec in run.records:
         for key in ("n_samples", "n_genes", "classes", "data", "inputs"):
             if key in rec and not isinstance(rec[key], dict):
@@ -97,14 +113,28 @@ def _data_summary(run: RunContents) -> str:
 def _metrics(run: RunContents, notes: list[str]) -> str:
     parts: list[str] = []
     for path, df in run.of("metrics"):
-        parts.append(f"<h3>{H.esc(run.rel(path))}</h3>"
-                     + H.table(df, index=not isinstance(df.index, pd.RangeIndex)))
+        parts.append(
+            f"<h3>{H.esc(run.rel(path))}</h3>"
+            + H.table(df, index=not isinstance(df.index, pd.RangeIndex))
+        )
     for path, df in run.of("training"):
-        parts.append(_figure(lambda df=df: pl.training_curves(df), alt="training curves",
-                             caption=f"training curves ({run.rel(path)})", notes=notes))
+        parts.append(
+            _figure(
+                partial(pl.training_curves, df),
+                alt="training curves",
+                caption=f"training curves ({run.rel(path)})",
+                notes=notes,
+            )
+        )
     for path, df in run.of("noise"):
-        parts.append(_figure(lambda df=df: pl.noise_robustness(df), alt="noise robustness",
-                             caption=f"noise robustness ({run.rel(path)})", notes=notes))
+        parts.append(
+            _figure(
+                partial(pl.noise_robustness, df),
+                alt="noise robustness",
+                caption=f"noise robustness ({run.rel(path)})",
+                notes=notes,
+            )
+        )
     for path, df in run.of("predictions"):
         truth = truth_column(df)
         if truth is None:
@@ -114,15 +144,26 @@ def _metrics(run: RunContents, notes: list[str]) -> str:
         acc = float((df["prediction"].astype(str) == y).mean())
         parts.append(f"<h3>{H.esc(run.rel(path))}: accuracy {acc:.4f} over {len(df)} samples</h3>")
         classes = sorted(set(y) | set(df["prediction"].astype(str)))
-        parts.append(_figure(lambda df=df, y=y, c=classes: pl.confusion_matrix(
-            y, df["prediction"].astype(str), labels=c), alt="confusion matrix",
-            caption=f"confusion matrix ({run.rel(path)})", notes=notes))
-        prob_cols = [c for c in df.columns if str(c) in classes
-                     and pd.api.types.is_numeric_dtype(df[c])]
+        parts.append(
+            _figure(
+                partial(pl.confusion_matrix, y, df["prediction"].astype(str), labels=classes),
+                alt="confusion matrix",
+                caption=f"confusion matrix ({run.rel(path)})",
+                notes=notes,
+            )
+        )
+        prob_cols = [
+            c for c in df.columns if str(c) in classes and pd.api.types.is_numeric_dtype(df[c])
+        ]
         if len(prob_cols) >= 2:
-            parts.append(_figure(lambda df=df, y=y, pc=prob_cols: pl.roc_curves(y, df[pc]),
-                                 alt="ROC curves", caption=f"ROC curves ({run.rel(path)})",
-                                 notes=notes))
+            parts.append(
+                _figure(
+                    partial(pl.roc_curves, y, df[prob_cols]),
+                    alt="ROC curves",
+                    caption=f"ROC curves ({run.rel(path)})",
+                    notes=notes,
+                )
+            )
     return "".join(parts) or H.note("No metrics tables, training logs or predictions found.")
 
 
@@ -130,10 +171,22 @@ def _de(run: RunContents, notes: list[str]) -> str:
     parts: list[str] = []
     for path, df in run.of("de"):
         parts.append(f"<h3>{H.esc(run.rel(path))}: {len(df)} genes</h3>")
-        parts.append(_figure(lambda df=df: pl.volcano(df), alt="volcano plot",
-                             caption=f"volcano ({run.rel(path)})", notes=notes))
-        parts.append(_figure(lambda df=df: pl.ma_plot(df), alt="MA plot",
-                             caption=f"MA plot ({run.rel(path)})", notes=notes))
+        parts.append(
+            _figure(
+                partial(pl.volcano, df),
+                alt="volcano plot",
+                caption=f"volcano ({run.rel(path)})",
+                notes=notes,
+            )
+        )
+        parts.append(
+            _figure(
+                partial(pl.ma_plot, df),
+                alt="MA plot",
+                caption=f"MA plot ({run.rel(path)})",
+                notes=notes,
+            )
+        )
         cols = pl.de_columns(df)
         key = cols.get("fdr", cols["pvalue"])
         parts.append(H.table(df.sort_values(key).head(20), index=True))
@@ -148,8 +201,10 @@ def _top_genes(run: RunContents) -> str:
         for cls, grp in top.groupby("class", sort=True):
             parts.append(f"<h4>{H.esc(cls)}</h4>" + H.table(grp.drop(columns="class"), max_rows=20))
     for path, df in run.of("common_genes"):
-        parts.append(f"<h3>genes shared by several classes ({H.esc(run.rel(path))})</h3>"
-                     + H.table(df, max_rows=40))
+        parts.append(
+            f"<h3>genes shared by several classes ({H.esc(run.rel(path))})</h3>"
+            + H.table(df, max_rows=40)
+        )
     return "".join(parts) or H.note("No Gene-CAM gene rankings found in this run.")
 
 
@@ -171,8 +226,14 @@ def _enrichment(run: RunContents, notes: list[str], library: str | None, n_top: 
     for path, df in run.of("enrichment"):
         parts.append(f"<h3>{H.esc(run.rel(path))}</h3>")
         if {"overlap", "set_size", "fdr"} <= set(df.columns):
-            parts.append(_figure(lambda df=df: pl.enrichment_dotplot(df), alt="enrichment",
-                                 caption=f"enrichment ({run.rel(path)})", notes=notes))
+            parts.append(
+                _figure(
+                    partial(pl.enrichment_dotplot, df),
+                    alt="enrichment",
+                    caption=f"enrichment ({run.rel(path)})",
+                    notes=notes,
+                )
+            )
         parts.append(H.table(df, max_rows=15))
     if parts or library is None:
         return "".join(parts) or H.note("No enrichment results found in this run.")
@@ -188,11 +249,19 @@ def _enrichment(run: RunContents, notes: list[str], library: str | None, n_top: 
             parts.append(H.note(f"{name}: enrichment not computed ({exc})"))
             continue
         sig = res[res["fdr"] < 0.05]
-        parts.append(f"<h3>{H.esc(name)} ({len(genes)} genes, {library}): "
-                     f"{len(sig)} terms at FDR &lt; 0.05</h3>")
+        parts.append(
+            f"<h3>{H.esc(name)} ({len(genes)} genes, {library}): "
+            f"{len(sig)} terms at FDR &lt; 0.05</h3>"
+        )
         if len(sig):
-            parts.append(_figure(lambda sig=sig: pl.enrichment_dotplot(sig), alt="enrichment",
-                                 caption=f"{name}: {library}", notes=notes))
+            parts.append(
+                _figure(
+                    partial(pl.enrichment_dotplot, sig),
+                    alt="enrichment",
+                    caption=f"{name}: {library}",
+                    notes=notes,
+                )
+            )
         parts.append(H.table(res.assign(genes=res["genes"].str.slice(0, 80)), max_rows=10))
     return "".join(parts)
 
@@ -247,18 +316,21 @@ def build_report(
         sections.append(("DE", "de", H.section("Differential expression", "de", [de])))
     sections += [
         ("Top genes", "genes", H.section("Top genes", "genes", [_top_genes(run)])),
-        ("Enrichment", "enrichment", H.section(
-            "Enrichment", "enrichment", [_enrichment(run, notes, library, n_top)])),
-        ("Figures", "figures", H.section("Figures written by the run", "figures",
-                                         [_figures(run)])),
+        (
+            "Enrichment",
+            "enrichment",
+            H.section("Enrichment", "enrichment", [_enrichment(run, notes, library, n_top)]),
+        ),
+        ("Figures", "figures", H.section("Figures written by the run", "figures", [_figures(run)])),
     ]
     for n in notes:
         log.warning(n)
     n_tables = int(np.sum([len(v) for v in run.tables.values()]))
     from oncosig import __version__
 
-    subtitle = (f"{root.resolve()} - {n_tables} tables, {len(run.images)} figures - "
-                f"oncosig {__version__}")
+    subtitle = (
+        f"{root.resolve()} - {n_tables} tables, {len(run.images)} figures - oncosig {__version__}"
+    )
     return H.page(title or f"oncosig report: {root.resolve().name}", sections, subtitle=subtitle)
 
 

@@ -67,8 +67,8 @@ def page(title: str, sections: list[tuple[str, str, str]], *, subtitle: str = ""
     body = "".join(h for _, _, h in sections)
     sub = f'<p class="muted">{esc(subtitle)}</p>' if subtitle else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{esc(title)}</h1>{sub}<nav>{nav}</nav>{body}</body></html>\n"
     )

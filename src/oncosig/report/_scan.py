@@ -93,7 +93,8 @@ def scan_run(run_dir: str | Path) -> RunContents:
     root = Path(run_dir)
     out = RunContents(root=root)
     files = sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
         and len(p.relative_to(root).parts) <= _MAX_DEPTH

@@ -44,9 +44,7 @@ def svm(*, C: float = 1.0, seed: int = 0, **kw: Any) -> Any:
 @register_model("random_forest", family="baseline", task="any", description="random forest")
 def random_forest(*, n_estimators: int = 300, seed: int = 0, n_jobs: int = -1, **kw: Any) -> Any:
     """Random forest."""
-    return RandomForestClassifier(
-        n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, **kw
-    )
+    return RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs, **kw)
 
 
 @register_model("decision_tree", family="baseline", task="any", description="decision tree")
@@ -68,7 +66,9 @@ def naive_bayes(**kw: Any) -> Any:
 
 
 @register_model("mlp", family="baseline", task="any", description="multilayer perceptron")
-def mlp(*, hidden: tuple[int, ...] = (256, 64), seed: int = 0, max_iter: int = 300, **kw: Any) -> Any:
+def mlp(
+    *, hidden: tuple[int, ...] = (256, 64), seed: int = 0, max_iter: int = 300, **kw: Any
+) -> Any:
     """Two-hidden-layer MLP (Adam, early stopping)."""
     return MLPClassifier(
         hidden_layer_sizes=hidden, random_state=seed, max_iter=max_iter, early_stopping=True, **kw

@@ -80,7 +80,7 @@ def check_cnn_config(
 
 def scale_channels(channels: int, width: float) -> int:
     """``channels * width`` rounded to the nearest integer, at least 1."""
-    return max(1, int(round(channels * width)))
+    return max(1, round(channels * width))
 
 
 class CNNClassifier(nn.Module):

@@ -211,7 +211,7 @@ class NASNetAMobile(CNNClassifier):
             width=width,
             stem_stride=stem_stride,
         )
-        filters = max(2, int(round(PENULTIMATE_FILTERS * width / 24)))
+        filters = max(2, round(PENULTIMATE_FILTERS * width / 24))
         stem_ch = scale_channels(STEM_FILTERS, width)
         self.stem = nn.Sequential(
             nn.Conv2d(in_chans, stem_ch, 3, stride=stem_stride, padding=1, bias=False),

@@ -158,7 +158,9 @@ class DEGnextNet(nn.Module):
         if x.dim() == 2:
             x = rows_to_grid(x)
         if x.dim() != 4 or x.shape[1] != 1:
-            raise ValueError(f"expected (batch, n) rows or (batch, 1, h, w) grids, got {tuple(x.shape)}")
+            raise ValueError(
+                f"expected (batch, n) rows or (batch, 1, h, w) grids, got {tuple(x.shape)}"
+            )
         x = self.block1(x)
         x = self.block2(x)
         x = self.block3(x)

@@ -32,3 +32,16 @@ def test_gene_table_matches_a_fresh_build(shared_dir: Path) -> None:
         genes["entrez"], shipped["entrez"], check_names=False, check_dtype=False
     )
     assert (aliases["kind"].value_counts() > 0).all()
+
+
+@pytest.mark.shared
+def test_gc_content_and_length_are_exact(shared_dir: Path) -> None:
+    """GC normalisation parity with TCGAbiolinks needs the values bit for bit."""
+    ht = pd.read_csv(
+        shared_dir / "annotation" / "tcgabiolinks_geneInfoHT_gc_length.tsv.gz",
+        sep="\t",
+        index_col=0,
+    )
+    table = gene_table().loc[ht.index]
+    assert (table["gc_content"].to_numpy() == ht["gcContent"].to_numpy()).all()
+    assert (table["length"].to_numpy() == ht["geneLength"].to_numpy()).all()

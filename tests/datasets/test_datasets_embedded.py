@@ -58,10 +58,11 @@ def test_tcga7_counts_are_raw_integers(tcga7: AnnData) -> None:
 
 def test_loads_fast_and_returns_independent_copies() -> None:
     datasets.tcga7()  # warm imports
-    t0 = time.perf_counter()
+    # CPU time of this process: robust to other jobs on a shared machine
+    t0 = time.process_time()
     a = datasets.tcga7()
     b = datasets.chol_kich("TCGA-KICH")
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     a.X[0, 0] += 1
     assert datasets.tcga7().X[0, 0] == a.X[0, 0] - 1
     assert b.n_obs == 89

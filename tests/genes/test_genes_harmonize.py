@@ -88,3 +88,14 @@ def test_mixed_ids_refused_in_auto_mode(rng: np.random.Generator) -> None:
     names = ["TP53", "EGFR", "BRCA1", "ENSG00000000003", "ENSG00000000005"]
     with pytest.raises(OncosigInputError, match="mixed kinds"):
         harmonize(_adata(names, rng))
+
+
+def test_second_harmonisation_keeps_original_ids(rng: np.random.Generator) -> None:
+    ad = _adata(["TP53|7157", "P53|7157", "EGFR|1956"], rng)
+    ad.var["symbol"] = ["TP53", "P53", "EGFR"]
+    once = harmonize(ad)
+    twice = harmonize(once)
+    assert twice.var["original_id"].tolist() == ["TP53|7157;P53|7157", "EGFR|1956"]
+    np.testing.assert_array_equal(twice.layers["counts"], once.layers["counts"])
+    kept = harmonize(_adata(["NOTAGENE1", "TP53"], rng), drop_unmapped=False)
+    assert kept.var["symbol"].tolist()[1] == "TP53"
