@@ -38,6 +38,7 @@ from oncosig.interpret import (
     method_agreement,
     rank_genes,
     ranking_overlap,
+    record_layer,
 )
 
 OUT = Path(__file__).resolve().parent / "results" / "interpret.md"
@@ -128,6 +129,14 @@ def main(argv: list[str] | None = None) -> None:
     de_table = pd.DataFrame(rows)
     seed_table = ranking_overlap(rankings, k=args.top) if len(rankings) > 1 else pd.DataFrame()
 
+    x0 = first_model.prepare(test[:1])
+    with record_layer(first_model.network.cam_layer) as rec, torch.no_grad():
+        first_model.network.eval()
+        first_model.network(x0.to(next(first_model.network.parameters()).device))
+        cam_hw = tuple(int(v) for v in rec.last.shape[-2:])
+    grid_hw = tuple(int(v) for v in x0.shape[-2:])
+    genes_per_cell = len(genes) / (cam_hw[0] * cam_hw[1])
+
     t0 = time.perf_counter()
     sub = test[: min(40, test.n_obs)].copy()
     per_method = {
@@ -151,6 +160,11 @@ def main(argv: list[str] | None = None) -> None:
         f"80 %), Gene-CAM on the {len(te)} held-out samples.  Held-out accuracy per seed: "
         + ", ".join(f"{s}: {a:.4f}" for s, a in zip(seeds, accs, strict=True))
         + f"; training + Gene-CAM time per seed: {', '.join(f'{t:.0f} s' for t in times)}.",
+        "",
+        f"Gene-CAM resolution: the cam_layer (last GeneXNet block) outputs a {cam_hw[0]} x "
+        f"{cam_hw[1]} map for the {grid_hw[0]} x {grid_hw[1]} gene grid, i.e. one CAM cell per "
+        f"~{genes_per_cell:.0f} genes (neighbours in genomic order); bilinear upsampling gives "
+        "those genes nearly equal scores, which bounds how gene-specific the rankings can be.",
         "",
         f"## Top {args.top} Gene-CAM genes (seed {seeds[0]}) among the top {args.de_top} genes of "
         "a one-vs-rest edgeR exact test",

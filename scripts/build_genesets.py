@@ -28,10 +28,12 @@ SOURCES = {
 }
 
 
-def build(source: Path, out: Path) -> dict[str, str]:
-    """Convert every source GMT to the integer-coded form; return ``{file: sha256}``."""
+def build(source: Path, out: Path, only: list[str] | None = None) -> dict[str, str]:
+    """Convert the source GMTs to the integer-coded form; return ``{file: sha256}``."""
     digests = {}
     for stem, (rel, label) in SOURCES.items():
+        if only and stem not in only:
+            continue
         sets, desc = read_gmt(source / rel)
         if label == "go":
             # GO GMT: name = GO ID, description = term name -> "term name (GO:xxxxxxx)"
@@ -51,8 +53,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "genesets")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "oncosig" / "data" / "genesets")
+    ap.add_argument("--only", nargs="*", choices=sorted(SOURCES), help="rebuild these only")
     args = ap.parse_args()
-    for name, digest in build(args.source, args.out).items():
+    for name, digest in build(args.source, args.out, args.only).items():
         print(f"sha256 {digest}  {name}")
 
 

@@ -19,11 +19,20 @@ import torch
 from oncosig.datasets import tcga7
 from oncosig.genexnet import PRETRAINED_PATH, GeneXNet, preset
 
-REPO_PATH = Path(__file__).resolve().parents[1] / "src" / "oncosig" / "data" / "models" / PRETRAINED_PATH.name
+REPO_PATH = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "oncosig"
+    / "data"
+    / "models"
+    / PRETRAINED_PATH.name
+)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--epochs", type=int, default=None, help="override the preset's max_epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=REPO_PATH)
@@ -43,7 +52,9 @@ def main() -> None:
     }
     path = model.save(args.out, overwrite=True)
     size = path.stat().st_size / 1e6
-    print(f"wrote {path} ({size:.2f} MB, {len(model.genes_)} genes, classes {model.classes_}) in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"wrote {path} ({size:.2f} MB, {len(model.genes_)} genes, classes {model.classes_}) in {time.perf_counter() - t0:.0f} s"
+    )
 
 
 if __name__ == "__main__":

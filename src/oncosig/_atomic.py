@@ -16,6 +16,13 @@ from typing import IO, Any
 from oncosig._errors import OncosigInputError
 
 
+def _default_mode() -> int:
+    """File mode a plain ``open()`` would give (0666 minus the umask); mkstemp uses 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def check_can_write(path: str | Path, *, overwrite: bool) -> Path:
     """Refuse to replace an existing output unless ``overwrite`` is set.
 
@@ -56,6 +63,7 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.chmod(tmp, _default_mode())
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
@@ -79,6 +87,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
+    os.chmod(tmp, _default_mode())
     try:
         yield Path(tmp)
         os.replace(tmp, dest)

@@ -29,7 +29,19 @@ def test_de_normal_first_json(tmp_path: Path, rng: np.random.Generator, capsys) 
     counts = tmp_path / "counts.tsv"
     write_counts(counts, rng)
     out = tmp_path / "de.tsv"
-    main(["de", str(counts), "--normal-first", "4", "--method", "edger-lrt", "--out", str(out), "--json"])
+    main(
+        [
+            "de",
+            str(counts),
+            "--normal-first",
+            "4",
+            "--method",
+            "edger-lrt",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["method"] == "edger-lrt" and summary["n_genes"] == 80
     assert summary["n_up"] >= 5 and summary["comparison"] == ["normal", "tumor"]
@@ -41,8 +53,19 @@ def test_de_normal_first_json(tmp_path: Path, rng: np.random.Generator, capsys) 
     with pytest.raises(SystemExit) as exc:
         main(["de", str(counts), "--normal-first", "4", "--out", str(out)])
     assert exc.value.code == 2
-    main(["de", str(counts), "--normal-first", "4", "--out", str(out), "--overwrite",
-          "--method", "edger-exact"])
+    main(
+        [
+            "de",
+            str(counts),
+            "--normal-first",
+            "4",
+            "--out",
+            str(out),
+            "--overwrite",
+            "--method",
+            "edger-exact",
+        ]
+    )
     assert "PValue" in pd.read_csv(out, sep="\t", index_col=0).columns
 
 
@@ -55,8 +78,20 @@ def test_de_groups_file_any_labels(tmp_path: Path, rng: np.random.Generator) -> 
         + "".join(f"{s}\t{'ctrl' if s.startswith('N') else 'treated'}\n" for s in samples)
     )
     out = tmp_path / "de.tsv"
-    main(["de", str(counts), "--groups", str(groups), "--reference", "ctrl",
-          "--method", "edger-ql", "--out", str(out)])
+    main(
+        [
+            "de",
+            str(counts),
+            "--groups",
+            str(groups),
+            "--reference",
+            "ctrl",
+            "--method",
+            "edger-ql",
+            "--out",
+            str(out),
+        ]
+    )
     table = pd.read_csv(out, sep="\t", index_col=0)
     assert list(table.columns) == ["logFC", "logCPM", "F", "PValue", "FDR"]
     assert (table["logFC"].iloc[:8] > 1).all()
@@ -70,7 +105,9 @@ def test_de_groups_file_any_labels(tmp_path: Path, rng: np.random.Generator) -> 
         ["--normal-first", "4", "--method", "limma"],
     ],
 )
-def test_de_usage_errors_exit_2(tmp_path: Path, rng: np.random.Generator, extra: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+def test_de_usage_errors_exit_2(
+    tmp_path: Path, rng: np.random.Generator, extra: list[str], capsys
+) -> None:  # type: ignore[no-untyped-def]
     counts = tmp_path / "counts.tsv"
     write_counts(counts, rng)
     with pytest.raises(SystemExit) as exc:

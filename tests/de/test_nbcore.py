@@ -8,7 +8,8 @@ import numpy as np
 from scipy import optimize, stats
 
 from oncosig.de._exact import exact_test_double_tail
-from oncosig.de._nbcore import brent_fmin, maximize_interpolant, one_group_beta
+from oncosig.de._nbcore import one_group_beta
+from oncosig.de._optim import brent_fmin, maximize_interpolant
 
 
 def test_one_group_beta_is_the_nb_mle(rng: np.random.Generator) -> None:

@@ -49,7 +49,20 @@ def write_cohort(
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Training cohorts CHOL + KICH in ``train/``; READ alone in ``unseen/``."""
     root = tmp_path_factory.mktemp("degnext_synth")
-    write_cohort(root / "train", "TCGA-CHOL", genes={"T1": 96, "T2": 48, "F1": 64, "T3": 32}, seed=1)
+    write_cohort(
+        root / "train", "TCGA-CHOL", genes={"T1": 96, "T2": 48, "F1": 64, "T3": 32}, seed=1
+    )
     write_cohort(root / "train", "TCGA-KICH", genes={"T2": 96, "F1": 64, "T3": 32}, seed=2)
     write_cohort(root / "unseen", "TCGA-READ", genes={"T2": 64, "F1": 48, "T3": 32}, seed=3)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> object:
+    """One intra-op thread: on a shared 2-core runner, 2 spinning threads are far slower."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -18,8 +18,16 @@ FAST = {"widths": [4, 8, 8, 8, 8, 16, 16, 16], "hidden": [16, 8]}
 
 
 def _model(**kw: object) -> DEGnext:
-    base = dict(arch="degnext_fast", net_kwargs=FAST, max_epochs=3, finetune_epochs=3,
-                lr=3e-3, progress=False, batch_size=32, finetune_batch_size=32)
+    base = dict(
+        arch="degnext_fast",
+        net_kwargs=FAST,
+        max_epochs=3,
+        finetune_epochs=3,
+        lr=3e-3,
+        progress=False,
+        batch_size=32,
+        finetune_batch_size=32,
+    )
     base.update(kw)
     return DEGnext(**base)  # type: ignore[arg-type]
 
@@ -48,7 +56,9 @@ def test_estimator_fits_size_factors_on_training_genes_only(synth_dir: Path) -> 
     ad = read_degnext(synth_dir / "train", cohort="TCGA-CHOL")
     m = _model(max_epochs=1, finetune_epochs=1).fit(ad, splits=["T1"])
     t1 = ad[ad.obs["split"] == "T1"]
-    assert np.allclose(m.size_factors["TCGA-CHOL"], fit_size_factors(np.asarray(t1.layers["counts"], float)))
+    assert np.allclose(
+        m.size_factors["TCGA-CHOL"], fit_size_factors(np.asarray(t1.layers["counts"], float))
+    )
     p1 = m.predict_proba(ad, splits=["T1"])
     ad2 = ad.copy()
     t3 = (ad2.obs["split"] == "T3").to_numpy()
@@ -71,16 +81,17 @@ def test_loss_falls_on_a_small_batch() -> None:
     torch.manual_seed(0)
     x = torch.randn(64, 40)
     y = (x[:, 20:].mean(1) > x[:, :20].mean(1)).long()
+    x[:, 20:] += (2 * y[:, None] - 1).float()  # tumour half shifted up (UR) or down (DR)
     module = DEGnextModule(DEGnextNet(num_classes=3, **FAST), lr=3e-3)
     opt = module.configure_optimizers()
     losses = []
-    for _ in range(40):
+    for _ in range(60):
         opt.zero_grad()
         loss = module._loss(module(x), y)
         loss.backward()
         opt.step()
-        losses.append(float(loss))
-    assert losses[-1] < 0.6 * losses[0]
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
 
 
 def test_two_levels_save_load_round_trip(synth_dir: Path, tmp_path: Path) -> None:
@@ -98,7 +109,9 @@ def test_two_levels_save_load_round_trip(synth_dir: Path, tmp_path: Path) -> Non
         m.save(path)
     m2 = DEGnext.load(path)
     assert np.array_equal(m2.predict_proba(ad, splits=["T3"]), p)
-    assert np.array_equal(m2.predict(ad, splits=["T2"], task="ternary"), m.predict(ad, splits=["T2"], task="ternary"))
+    assert np.array_equal(
+        m2.predict(ad, splits=["T2"], task="ternary"), m.predict(ad, splits=["T2"], task="ternary")
+    )
     torch.save({"x": 1}, tmp_path / "evil.pt")
     with pytest.raises(CheckpointError):
         DEGnext.load(tmp_path / "evil.pt")

@@ -15,7 +15,14 @@ FAST = {"widths": (4, 4, 8, 8, 8, 8, 16, 16), "hidden": (16, 8)}
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(176, (16, 11, 176)), (433, (31, 14, 434)), (7, (4, 2, 8)), (1, (1, 1, 1)), (2, (3, 1, 3)), (100, (10, 10, 100))],
+    [
+        (176, (16, 11, 176)),
+        (433, (31, 14, 434)),
+        (7, (4, 2, 8)),
+        (1, (1, 1, 1)),
+        (2, (3, 1, 3)),
+        (100, (10, 10, 100)),
+    ],
 )
 def test_grid_matches_the_published_rule(n: int, expected: tuple[int, int, int]) -> None:
     assert degnext_grid(n) == expected

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import anndata as ad
 import pytest
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from genexnet_synth import FAST, make_cohort
 
 torch.set_num_threads(1)

@@ -7,12 +7,29 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from genexnet_synth import make_cohort
 
 from oncosig.cli import main
 
-from genexnet_synth import make_cohort
-
-FAST_ARGS = ["--epochs", "6", "--growth-rate", "4", "--theta-d", "0.25", "--theta-r", "0.25", "--depth", "2", "--lr", "0.003", "--gene-order", "given", "--accelerator", "cpu", "--no-progress"]
+FAST_ARGS = [
+    "--epochs",
+    "6",
+    "--growth-rate",
+    "4",
+    "--theta-d",
+    "0.25",
+    "--theta-r",
+    "0.25",
+    "--depth",
+    "2",
+    "--lr",
+    "0.003",
+    "--gene-order",
+    "given",
+    "--accelerator",
+    "cpu",
+    "--no-progress",
+]
 
 
 def _write(a, path: Path) -> Path:
@@ -29,21 +46,43 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return int(exc.value.code or 0), out.out, out.err
 
 
-def test_train_predict_evaluate_finetune(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_predict_evaluate_finetune(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = make_cohort(n_per_class=12)
     data = _write(a, tmp_path / "train.tsv")
     labels = tmp_path / "labels.tsv"
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"], "site": "x"}).to_csv(labels, sep="\t", index=False)
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"], "site": "x"}).to_csv(
+        labels, sep="\t", index=False
+    )
     ckpt = tmp_path / "model.safetensors"
-    code, out, err = _run(["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort", "--out", str(ckpt), *FAST_ARGS], capsys)
+    code, out, err = _run(
+        [
+            "genexnet",
+            "train",
+            str(data),
+            "--labels",
+            str(labels),
+            "--label-column",
+            "cohort",
+            "--out",
+            str(ckpt),
+            *FAST_ARGS,
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert ckpt.is_file() and (tmp_path / "model.safetensors.run.json").is_file()
 
     test = make_cohort(n_per_class=5, seed=7)
-    part = test[:, [g for i, g in enumerate(test.var_names) if i % 4 != 3]].copy()  # 25 % genes missing
+    part = test[
+        :, [g for i, g in enumerate(test.var_names) if i % 4 != 3]
+    ].copy()  # 25 % genes missing
     pdata = _write(part, tmp_path / "new.tsv")
     pred = tmp_path / "pred.csv"
-    code, out, err = _run(["genexnet", "predict", "--model", str(ckpt), str(pdata), "--out", str(pred)], capsys)
+    code, out, err = _run(
+        ["genexnet", "predict", "--model", str(ckpt), str(pdata), "--out", str(pred)], capsys
+    )
     assert code == 0, err
     df = pd.read_csv(pred, index_col=0)
     assert df.index.name == "sample" and list(df.index) == list(part.obs_names)
@@ -51,17 +90,55 @@ def test_train_predict_evaluate_finetune(tmp_path: Path, capsys: pytest.CaptureF
     assert (df[["TCGA-A", "TCGA-B", "TCGA-C"]].sum(1) - 1).abs().max() < 1e-5
 
     tlabels = tmp_path / "tlabels.tsv"
-    pd.DataFrame({"id": test.obs_names, "cohort": test.obs["project"]}).to_csv(tlabels, sep="\t", index=False)
-    code, out, err = _run(["genexnet", "evaluate", "--model", str(ckpt), str(pdata), "--labels", str(tlabels), "--label-column", "cohort", "--json"], capsys)
+    pd.DataFrame({"id": test.obs_names, "cohort": test.obs["project"]}).to_csv(
+        tlabels, sep="\t", index=False
+    )
+    code, out, err = _run(
+        [
+            "genexnet",
+            "evaluate",
+            "--model",
+            str(ckpt),
+            str(pdata),
+            "--labels",
+            str(tlabels),
+            "--label-column",
+            "cohort",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert 0.0 <= json.loads(out)["metrics"]["accuracy"] <= 1.0
 
     tn = make_cohort(n_per_class=10, classes=("normal", "tumor"), seed=8)
     tdata = _write(tn, tmp_path / "tn.tsv")
     tnl = tmp_path / "tn_labels.tsv"
-    pd.DataFrame({"s": tn.obs_names, "tumor_normal": tn.obs["project"]}).to_csv(tnl, sep="\t", index=False)
+    pd.DataFrame({"s": tn.obs_names, "tumor_normal": tn.obs["project"]}).to_csv(
+        tnl, sep="\t", index=False
+    )
     ft = tmp_path / "ft.safetensors"
-    code, out, err = _run(["genexnet", "finetune", "--model", str(ckpt), str(tdata), "--labels", str(tnl), "--label-column", "tumor_normal", "--out", str(ft), "--freeze-epochs", "1", "--epochs", "2", "--no-progress"], capsys)
+    code, out, err = _run(
+        [
+            "genexnet",
+            "finetune",
+            "--model",
+            str(ckpt),
+            str(tdata),
+            "--labels",
+            str(tnl),
+            "--label-column",
+            "tumor_normal",
+            "--out",
+            str(ft),
+            "--freeze-epochs",
+            "1",
+            "--epochs",
+            "2",
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0, err
     from oncosig.genexnet import GeneImageClassifier
 
@@ -72,8 +149,34 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     a = make_cohort(n_per_class=4)
     data = _write(a, tmp_path / "d.tsv")
     labels = tmp_path / "l.tsv"
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(labels, sep="\t", index=False)
-    code, _, err = _run(["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "nope", "--out", str(tmp_path / "m.safetensors")], capsys)
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
+        labels, sep="\t", index=False
+    )
+    code, _, err = _run(
+        [
+            "genexnet",
+            "train",
+            str(data),
+            "--labels",
+            str(labels),
+            "--label-column",
+            "nope",
+            "--out",
+            str(tmp_path / "m.safetensors"),
+        ],
+        capsys,
+    )
     assert code == 2 and "no column 'nope'" in err and "Traceback" not in err
-    code, _, err = _run(["genexnet", "predict", "--model", str(tmp_path / "missing.safetensors"), str(data), "--out", str(tmp_path / "p.csv")], capsys)
+    code, _, err = _run(
+        [
+            "genexnet",
+            "predict",
+            "--model",
+            str(tmp_path / "missing.safetensors"),
+            str(data),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ],
+        capsys,
+    )
     assert code == 2 and "not found" in err

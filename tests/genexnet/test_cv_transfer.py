@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from genexnet_synth import FAST, make_cohort
 
 from oncosig.genexnet import compare_transfer, cross_validate, read_manifest
-
-from genexnet_synth import FAST, make_cohort
 
 
 def test_cv_same_folds_manifest_and_resume(tmp_path: Path) -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from genexnet_synth import FAST, make_cohort
 
 from oncosig.genexnet import GeneImageClassifier, GeneXNet
-
-from genexnet_synth import FAST, make_cohort
 
 
 def test_fit_predict_evaluate(fitted_model) -> None:
@@ -72,7 +71,12 @@ def test_cnn_baseline_through_the_same_estimator(cohort) -> None:
     est = GeneImageClassifier(
         "mobilenetv2",
         net_params={"width": 0.35, "stem_stride": 1},
-        **{k: v for k, v in FAST.items() if k not in ("growth_rate", "theta_d", "theta_r", "depth", "stem_stride")} | {"max_epochs": 2},
+        **{
+            k: v
+            for k, v in FAST.items()
+            if k not in ("growth_rate", "theta_d", "theta_r", "depth", "stem_stride")
+        }
+        | {"max_epochs": 2},
     )
     est.fit(cohort, label_key="project")
     assert est.predict_proba(cohort).shape == (cohort.n_obs, 3)

@@ -49,7 +49,9 @@ def test_wrong_width_is_refused() -> None:
 def test_genomic_order_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     import oncosig.genes
 
-    monkeypatch.setattr(oncosig.genes, "genomic_order", lambda genes: sorted(genes, reverse=True), raising=False)
+    monkeypatch.setattr(
+        oncosig.genes, "genomic_order", lambda genes: sorted(genes, reverse=True), raising=False
+    )
     grid = GeneGrid.from_genes(["a", "c", "b"], order="genomic")
     assert grid.ordering == "genomic"
     assert [grid.genes[i] for i in grid.pixel_genes()[:3]] == ["c", "b", "a"]

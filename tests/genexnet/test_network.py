@@ -25,7 +25,9 @@ def test_builds_and_runs_on_any_grid(side: int, theta_d: float, theta_r: float) 
 @pytest.mark.parametrize("stem_stride", [1, 2, 4])
 def test_stems_and_depths(stem_stride: int) -> None:
     for depth in (1, 2, 3, 4):
-        net = GeneXNetNetwork(2, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=depth, stem_stride=stem_stride)
+        net = GeneXNetNetwork(
+            2, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=depth, stem_stride=stem_stride
+        )
         assert net(torch.randn(2, 1, 11, 11)).shape == (2, 2)
         assert len(net.blocks) == depth
 
@@ -81,7 +83,9 @@ def test_loss_falls_on_a_small_batch() -> None:
 
 def test_contract_and_registry() -> None:
     assert "genexnet" in list_models(family="network", task="sample")
-    net = create_model("genexnet", num_classes=3, in_chans=1, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=2)
+    net = create_model(
+        "genexnet", num_classes=3, in_chans=1, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=2
+    )
     assert isinstance(net, GeneXNetNetwork)
     assert isinstance(net.cam_layer, GeneXNetBlock) and net.cam_layer is net.blocks[-1]
     x = torch.randn(2, 1, 6, 6)

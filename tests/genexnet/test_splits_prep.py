@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oncosig.genexnet import LogCPMScaler, holdout_split, make_folds, read_manifest, select_genes, write_manifest
+from oncosig.genexnet import (
+    LogCPMScaler,
+    holdout_split,
+    make_folds,
+    read_manifest,
+    select_genes,
+    write_manifest,
+)
 
 
 def test_folds_never_share_a_participant(rng: np.random.Generator) -> None:
@@ -30,7 +37,9 @@ def test_unique_groups_match_stratified_kfold() -> None:
     labels = np.repeat(["a", "b", "c"], [20, 12, 8])
     folds = make_folds(labels, np.arange(40).astype(str), n_splits=4, seed=0)
     ref = np.empty(40, dtype=int)
-    for k, (_, te) in enumerate(StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels)):
+    for k, (_, te) in enumerate(
+        StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels)
+    ):
         ref[te] = k
     np.testing.assert_array_equal(folds, ref)
     tr, te = holdout_split(labels, test_size=0.15, seed=0)
@@ -44,7 +53,13 @@ def test_too_small_class_is_reported() -> None:
 
 def test_manifest_round_trip(tmp_path: Path) -> None:
     folds = np.array([0, 1, 0, 1])
-    write_manifest(tmp_path / "s.tsv", sample_ids=["s1", "s2", "s3", "s4"], folds=folds, labels=list("abab"), groups=["p1", "p2", "p3", "p4"])
+    write_manifest(
+        tmp_path / "s.tsv",
+        sample_ids=["s1", "s2", "s3", "s4"],
+        folds=folds,
+        labels=list("abab"),
+        groups=["p1", "p2", "p3", "p4"],
+    )
     m = read_manifest(tmp_path / "s.tsv")
     assert list(m.index) == ["s1", "s2", "s3", "s4"] and list(m["fold"]) == [0, 1, 0, 1]
 

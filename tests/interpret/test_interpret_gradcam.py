@@ -132,3 +132,22 @@ def test_rank_genes_share_counts_correct_samples_only() -> None:
         "mean_score": 3.0,
         "n_samples": 2,
     }
+
+
+def test_gene_cam_matches_captum_on_the_genexnet_network() -> None:
+    try:
+        from oncosig.models import create_model
+
+        net = create_model(
+            "genexnet", num_classes=4, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=2
+        )
+    except (ImportError, ValueError) as exc:  # pragma: no cover - before GeneXNet lands
+        pytest.skip(f"GeneXNet network unavailable: {exc}")
+    torch.manual_seed(3)
+    net.eval()
+    x = torch.randn(3, 1, 16, 16)
+    ours = gene_cam(net, x, target=2)
+    ref = LayerGradCam(net, net.cam_layer).attribute(x, target=2, relu_attributions=True)
+    ref = LayerAttribution.interpolate(ref, (16, 16), interpolate_mode="bilinear")
+    np.testing.assert_allclose(ours, ref[:, 0].detach().double().numpy(), atol=1e-5, rtol=0)
+    assert not net.cam_layer._forward_hooks

@@ -15,8 +15,9 @@ CNNS = ("resnet50v2", "densenet121", "mobilenetv2", "nasnet_mobile")
 
 #: trainable parameters with 3 input channels and 1000 classes, and the same plus the
 #: BatchNorm running statistics (the "Total params" of the Keras applications).  References:
-#: timm resnetv2_50 / torchvision densenet121, mobilenet_v2 / pretrainedmodels nasnetamobile;
-#: Keras DenseNet121, MobileNetV2, NASNetMobile.  Keras' ResNet50V2 (25,613,800) adds 19,008
+#: BiT/timm ResNetV2-50 (25,549,352), torchvision densenet121 and mobilenet_v2, Keras
+#: NASNetMobile / imgclsmob NASNet-A 4@1056 (5,289,978 trainable); Keras totals of
+#: DenseNet121, MobileNetV2 and NASNetMobile.  Keras' ResNet50V2 (25,613,800) adds 19,008
 #: convolution biases that the paper's pre-activation blocks do not have.
 PUBLISHED = {
     "resnet50v2": (25_549_352, 25_594_792, 2048),

@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 from reliability_inputs import FUZZ, GENES, Case, gdc_files, matrices, tally
 
 from oncosig._errors import OncosigInputError
-from oncosig.io import read, read_degnext, read_gdc, read_h5ad, read_htseq, read_matrix, read_star, read_xena
+from oncosig.io import (
+    read,
+    read_degnext,
+    read_gdc,
+    read_h5ad,
+    read_htseq,
+    read_matrix,
+    read_star,
+    read_xena,
+)
 
 
 def _assert_refused(fn, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +63,25 @@ def test_matrix_readers(case: Case) -> None:
 
 
 @FUZZ
-@given(case=matrices(defects=("nan", "inf", "huge", "text", "dup_sample", "dup_gene", "binary", "truncated_gzip", "empty_file", "plain", "gzip", "negative", "fraction")))
+@given(
+    case=matrices(
+        defects=(
+            "nan",
+            "inf",
+            "huge",
+            "text",
+            "dup_sample",
+            "dup_gene",
+            "binary",
+            "truncated_gzip",
+            "empty_file",
+            "plain",
+            "gzip",
+            "negative",
+            "fraction",
+        )
+    )
+)
 def test_xena_reader(case: Case) -> None:
     """Xena files accept normalized values and NaN, never inf, text or duplicates."""
     tally("inputs:readers")
@@ -94,7 +121,7 @@ def test_gdc_readers(item: tuple[str, Case]) -> None:
 def test_gdc_sample_sheet(item: tuple[str, Case], n_files: int) -> None:
     """A sample sheet of several files, the last of which carries the defect."""
     tally("inputs:readers")
-    fmt, case = item
+    _fmt, case = item
     ok = "".join(f"{g}.1\tS\tprotein_coding\t{k}\t0\t0\t0\t0\t0\n" for k, g in enumerate(GENES[:3]))
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
@@ -117,11 +144,28 @@ def test_gdc_sample_sheet(item: tuple[str, Case], n_files: int) -> None:
             assert adata.n_obs == 1 and list(adata.obs_names) == ["TCGA-KN-9999-01A"]
 
 
-H5_DEFECTS = ("nan_counts", "inf", "negative_counts", "fraction_counts", "dup_sample", "dup_gene", "empty", "truncated", "junk", "huge", "valid")
+H5_DEFECTS = (
+    "nan_counts",
+    "inf",
+    "negative_counts",
+    "fraction_counts",
+    "dup_sample",
+    "dup_gene",
+    "empty",
+    "truncated",
+    "junk",
+    "huge",
+    "valid",
+)
 
 
 @FUZZ
-@given(kind=st.sampled_from(H5_DEFECTS), n=st.integers(1, 5), m=st.integers(1, 6), seed=st.integers(0, 2**16))
+@given(
+    kind=st.sampled_from(H5_DEFECTS),
+    n=st.integers(1, 5),
+    m=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
 def test_h5ad_reader(kind: str, n: int, m: int, seed: int) -> None:
     """h5ad files: counts layers are checked like any counts, broken files refused."""
     tally("inputs:readers")
@@ -171,11 +215,29 @@ def test_h5ad_reader(kind: str, n: int, m: int, seed: int) -> None:
                 _assert_refused(fn, path)
 
 
-DEG_DEFECTS = ("text", "nan", "negative", "fraction", "ragged", "bad_label", "blank_label", "short_labels", "binary", "empty", "valid")
+DEG_DEFECTS = (
+    "text",
+    "nan",
+    "negative",
+    "fraction",
+    "ragged",
+    "bad_label",
+    "blank_label",
+    "short_labels",
+    "binary",
+    "empty",
+    "valid",
+)
 
 
 @FUZZ
-@given(kind=st.sampled_from(DEG_DEFECTS), n_genes=st.integers(2, 8), n_samples=st.integers(3, 6), layout=st.sampled_from(["matrix", "data"]), seed=st.integers(0, 2**16))
+@given(
+    kind=st.sampled_from(DEG_DEFECTS),
+    n_genes=st.integers(2, 8),
+    n_samples=st.integers(3, 6),
+    layout=st.sampled_from(["matrix", "data"]),
+    seed=st.integers(0, 2**16),
+)
 def test_degnext_reader(kind: str, n_genes: int, n_samples: int, layout: str, seed: int) -> None:
     """DEGnext layout: count matrix + label file, or the combined ``*_data.csv``."""
     tally("inputs:readers")
@@ -206,7 +268,12 @@ def test_degnext_reader(kind: str, n_genes: int, n_samples: int, layout: str, se
             main = Path(f"{stem}_data.csv")
             if kind == "short_labels":
                 lab.append("")
-            main.write_text("".join(",".join([f"G{i}", *r, lv]) + "\n" for i, (r, lv) in enumerate(zip(cells, lab, strict=True))))
+            main.write_text(
+                "".join(
+                    ",".join([f"G{i}", *r, lv]) + "\n"
+                    for i, (r, lv) in enumerate(zip(cells, lab, strict=True))
+                )
+            )
         if kind == "binary":
             main.write_bytes(rng.bytes(64) + b"\xff\xfe\x00")
         if kind == "empty":

@@ -33,10 +33,22 @@ def echo_json(obj: Any) -> None:
     typer.echo(json.dumps(clean(obj), indent=2))
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that looks up ``sys.stderr`` at emit time (safe under test capture)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Route oncosig's logging to stderr."""
     level = logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("oncosig")
     root.handlers[:] = [handler]

@@ -62,13 +62,13 @@ def summarise(table: Any, method: str, seconds: float) -> dict[str, Any]:
 
 @app.command("de")
 def de(
-    counts: Annotated[Path, typer.Argument(help="Raw counts (any format `oncosig.io.read` reads).")],
+    counts: Annotated[
+        Path, typer.Argument(help="Raw counts (any format `oncosig.io.read` reads).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output table (.tsv or .csv).")],
     method: Annotated[
         str,
-        typer.Option(
-            "--method", help="Engine: edger-exact, edger-lrt, edger-ql or deseq2."
-        ),
+        typer.Option("--method", help="Engine: edger-exact, edger-lrt, edger-ql or deseq2."),
     ] = "edger-lrt",
     groups: Annotated[
         Path | None,
@@ -76,7 +76,9 @@ def de(
     ] = None,
     normal_first: Annotated[
         int | None,
-        typer.Option("--normal-first", min=2, help="The first N samples are normal, the rest tumor."),
+        typer.Option(
+            "--normal-first", min=2, help="The first N samples are normal, the rest tumor."
+        ),
     ] = None,
     reference: Annotated[
         str, typer.Option("--reference", help="Reference condition (logFC = other vs this).")
@@ -121,7 +123,10 @@ def de(
         adata.obs[OBS_CONDITION] = [mapping[str(s)] for s in adata.obs_names]
     t0 = time.perf_counter()
     table = differential_expression(
-        adata, groupby=OBS_CONDITION, reference=reference, method=method  # type: ignore[arg-type]
+        adata,
+        groupby=OBS_CONDITION,
+        reference=reference,
+        method=method,  # type: ignore[arg-type]
     )
     seconds = time.perf_counter() - t0
     write_table(table, out, overwrite=overwrite, index_label="gene")

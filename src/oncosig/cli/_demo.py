@@ -23,9 +23,14 @@ DEMO_LOGREG: dict[str, Any] = {"C": 0.1}
 
 @app.command("demo")
 def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for metrics, plot and run.json."),
+    out: Path = typer.Option(
+        Path("demo-out"), "--out", help="Folder for metrics, plot and run.json."
+    ),
     folds: int = typer.Option(3, "--folds", min=2, max=10, help="Cross-validation folds."),
     epochs: int = typer.Option(DEMO_EPOCHS, "--epochs", min=1, help="GeneXNet epoch limit."),
+    threads: int = typer.Option(
+        1, "--threads", min=1, help="torch CPU threads (1 suits this small network best)."
+    ),
     seed: int = SeedOpt,
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
 ) -> None:
@@ -35,6 +40,7 @@ def demo(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
+    import torch
     from rich.console import Console
     from rich.table import Table
 
@@ -43,6 +49,7 @@ def demo(
     from oncosig.datasets import tcga7
     from oncosig.genexnet import cross_validate, plot_confusion
 
+    torch.set_num_threads(threads)
     console = Console()
     t0 = time.perf_counter()
     seed_everything(seed)
@@ -104,7 +111,13 @@ def demo(
     write_run_record(
         out,
         command="oncosig demo",
-        config={"folds": folds, "genexnet": gx, "logreg": DEMO_LOGREG, "label": "project"},
+        config={
+            "folds": folds,
+            "threads": threads,
+            "genexnet": gx,
+            "logreg": DEMO_LOGREG,
+            "label": "project",
+        },
         seed=seed,
         extra={
             "summary": summary.reset_index().to_dict(orient="records"),

@@ -26,9 +26,14 @@ genexnet_app = typer.Typer(
 )
 app.add_typer(genexnet_app, name="genexnet")
 
-DataArg = typer.Argument(..., help="Expression files (any supported format: counts, samples x genes or genes x samples, h5ad, GDC).")
+DataArg = typer.Argument(
+    ...,
+    help="Expression files (any supported format: counts, samples x genes or genes x samples, h5ad, GDC).",
+)
 LabelsOpt = typer.Option(
-    None, "--labels", help="TSV: sample ID first, then annotation columns (e.g. cohort, site, tumor_normal)."
+    None,
+    "--labels",
+    help="TSV: sample ID first, then annotation columns (e.g. cohort, site, tumor_normal).",
 )
 LabelColOpt = typer.Option(
     ...,
@@ -37,7 +42,9 @@ LabelColOpt = typer.Option(
     "(e.g. 'project', 'organ_site', 'tissue').",
 )
 ModelOpt = typer.Option(
-    None, "--model", help="GeneXNet checkpoint (.safetensors); default: the model shipped with oncosig."
+    None,
+    "--model",
+    help="GeneXNet checkpoint (.safetensors); default: the model shipped with oncosig.",
 )
 ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Show training progress bars.")
 
@@ -56,7 +63,9 @@ def read_data(paths: list[Path]) -> AnnData:
         raise ValueError("the input files share no gene; use files quantified on the same genes")
     if joined.obs_names.has_duplicates:
         dup = joined.obs_names[joined.obs_names.duplicated()][0]
-        raise ValueError(f"sample '{dup}' occurs in more than one input file; give each sample once")
+        raise ValueError(
+            f"sample '{dup}' occurs in more than one input file; give each sample once"
+        )
     return joined
 
 
@@ -94,7 +103,9 @@ def read_labels(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
         )
     y = df.loc[list(adata.obs_names), column]
     if y.isna().any():
-        raise OncosigInputError(f"{int(y.isna().sum())} samples have an empty '{column}'", path=labels)
+        raise OncosigInputError(
+            f"{int(y.isna().sum())} samples have an empty '{column}'", path=labels
+        )
     return y
 
 
@@ -105,7 +116,9 @@ def load_model(model: Path | None) -> GeneImageClassifier:
     return load_pretrained() if model is None else GeneImageClassifier.load(model)
 
 
-def _record(out: Path, command: str, config: dict[str, Any], seed: int | None, extra: dict[str, Any]) -> None:
+def _record(
+    out: Path, command: str, config: dict[str, Any], seed: int | None, extra: dict[str, Any]
+) -> None:
     from oncosig._repro import write_run_record
 
     write_run_record(out, command=command, config=config, seed=seed, extra=extra)
@@ -117,18 +130,32 @@ def train(
     labels: Path | None = LabelsOpt,
     label_column: str = LabelColOpt,
     out: Path = typer.Option(..., "--out", help="Checkpoint to write (.safetensors)."),
-    epochs: int = typer.Option(100, "--epochs", min=1, help="Maximum epochs (early stopping on a 15 % hold-out)."),
-    max_genes: int | None = typer.Option(None, "--max-genes", min=1, help="Keep the N most variable genes."),
-    growth_rate: int = typer.Option(32, "--growth-rate", min=1, help="θk: filters per dense layer."),
-    theta_d: float = typer.Option(1.0, "--theta-d", min=0.0, max=1.0, help="Share of dense layers."),
-    theta_r: float = typer.Option(1.0, "--theta-r", min=0.0, max=1.0, help="Share of residual units."),
+    epochs: int = typer.Option(
+        100, "--epochs", min=1, help="Maximum epochs (early stopping on a 15 % hold-out)."
+    ),
+    max_genes: int | None = typer.Option(
+        None, "--max-genes", min=1, help="Keep the N most variable genes."
+    ),
+    growth_rate: int = typer.Option(
+        32, "--growth-rate", min=1, help="θk: filters per dense layer."
+    ),
+    theta_d: float = typer.Option(
+        1.0, "--theta-d", min=0.0, max=1.0, help="Share of dense layers."
+    ),
+    theta_r: float = typer.Option(
+        1.0, "--theta-r", min=0.0, max=1.0, help="Share of residual units."
+    ),
     depth: int = typer.Option(4, "--depth", min=1, max=4, help="Number of GeneXNet blocks."),
     stem_stride: int = typer.Option(1, "--stem-stride", help="1, 2 or 4 (large grids)."),
     optimizer: str = typer.Option("adam", "--optimizer", help="adam, adagrad or rmsprop."),
-    lr: float = typer.Option(1e-4, "--lr", min=0.0, help="Initial learning rate (halved on plateau)."),
+    lr: float = typer.Option(
+        1e-4, "--lr", min=0.0, help="Initial learning rate (halved on plateau)."
+    ),
     batch_size: int = typer.Option(32, "--batch-size", min=2),
     patience: int = typer.Option(10, "--patience", min=1, help="Early-stopping patience (epochs)."),
-    gene_order: str = typer.Option("genomic", "--gene-order", help="Grid layout: genomic or given."),
+    gene_order: str = typer.Option(
+        "genomic", "--gene-order", help="Grid layout: genomic or given."
+    ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
     progress: bool = ProgressOpt,
@@ -160,8 +187,16 @@ def train(
     model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
     model.fit(adata, y.to_numpy())
     model.save(out, overwrite=overwrite)
-    _record(out, "genexnet train", {**config, "data": [str(p) for p in data], "label_column": label_column}, seed, {"training": model.training_, "classes": model.classes_})
-    typer.echo(f"wrote {out} ({len(model.classes_)} classes, {len(model.genes_)} genes, {adata.n_obs} samples)")
+    _record(
+        out,
+        "genexnet train",
+        {**config, "data": [str(p) for p in data], "label_column": label_column},
+        seed,
+        {"training": model.training_, "classes": model.classes_},
+    )
+    typer.echo(
+        f"wrote {out} ({len(model.classes_)} classes, {len(model.genes_)} genes, {adata.n_obs} samples)"
+    )
 
 
 @genexnet_app.command("finetune")
@@ -171,9 +206,13 @@ def finetune(
     label_column: str = LabelColOpt,
     out: Path = typer.Option(..., "--out", help="Fine-tuned checkpoint to write."),
     model: Path | None = ModelOpt,
-    freeze_epochs: int = typer.Option(10, "--freeze-epochs", min=0, help="Epochs training only the new head."),
+    freeze_epochs: int = typer.Option(
+        10, "--freeze-epochs", min=0, help="Epochs training only the new head."
+    ),
     epochs: int = typer.Option(50, "--epochs", min=0, help="Epochs with every layer trainable."),
-    lr: float | None = typer.Option(None, "--lr", help="Learning rate of the unfrozen phase (default: the model's)."),
+    lr: float | None = typer.Option(
+        None, "--lr", help="Learning rate of the unfrozen phase (default: the model's)."
+    ),
     seed: int = SeedOpt,
     progress: bool = ProgressOpt,
     overwrite: bool = OverwriteOpt,
@@ -189,15 +228,28 @@ def finetune(
     est.progress = progress
     est.finetune(adata, y.to_numpy(), freeze_epochs=freeze_epochs, max_epochs=epochs, lr=lr)
     est.save(out, overwrite=overwrite)
-    config = {"model": str(model) if model else "pretrained", "freeze_epochs": freeze_epochs, "epochs": epochs, "lr": lr}
-    _record(out, "genexnet finetune", {**config, "data": [str(p) for p in data], "label_column": label_column}, seed, {"training": est.training_, "classes": est.classes_})
+    config = {
+        "model": str(model) if model else "pretrained",
+        "freeze_epochs": freeze_epochs,
+        "epochs": epochs,
+        "lr": lr,
+    }
+    _record(
+        out,
+        "genexnet finetune",
+        {**config, "data": [str(p) for p in data], "label_column": label_column},
+        seed,
+        {"training": est.training_, "classes": est.classes_},
+    )
     typer.echo(f"wrote {out} ({len(est.classes_)} classes, fine-tuned on {adata.n_obs} samples)")
 
 
 @genexnet_app.command("predict")
 def predict(
     data: list[Path] = DataArg,
-    out: Path = typer.Option(..., "--out", help="CSV: sample, prediction, one probability column per class."),
+    out: Path = typer.Option(
+        ..., "--out", help="CSV: sample, prediction, one probability column per class."
+    ),
     model: Path | None = ModelOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:

@@ -218,6 +218,7 @@ def explain(
             n_samples=heatmap_samples,
             seed=seed,
             title=f"{cls}: Gene-CAM top {len(genes)} genes",
+            colorbar_label="log2(CPM + 1)",
         )
         pl.savefig(ax, out / f"heatmap_{_safe(str(cls))}.png", overwrite=overwrite)
     if library.lower() != "none":

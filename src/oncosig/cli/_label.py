@@ -31,6 +31,27 @@ def read_de_table(path: Path):  # type: ignore[no-untyped-def]
     return df
 
 
+def check_out_folder(out: Path, *, overwrite: bool) -> None:
+    """Refuse, before any work, an output that is a file or a non-empty folder.
+
+    Without ``overwrite`` nothing already in ``out`` may be replaced (checked again per
+    file by :func:`oncosig.io.write_degnext`).
+    """
+    from oncosig._errors import OncosigInputError
+
+    if out.exists() and not out.is_dir():
+        raise OncosigInputError(
+            "output exists and is not a folder; --out takes a folder for the DEGnext files",
+            path=out,
+        )
+    if not overwrite and out.is_dir() and any(out.iterdir()):
+        raise OncosigInputError(
+            "output folder exists and is not empty; pass --overwrite to replace its files "
+            "or give a new folder",
+            path=out,
+        )
+
+
 @app.command("label")
 def label(
     de_table: Annotated[
@@ -88,6 +109,7 @@ def label(
     from oncosig.de._splits import degnext_dataset, split_degnext
     from oncosig.io import read, write_degnext
 
+    check_out_folder(out, overwrite=overwrite)
     table = read_de_table(de_table)
     adata = read(counts)
     cohort = cancer_type

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 Method = Literal["edger-lrt", "edger-exact", "edger-ql", "deseq2"]
 METHODS: tuple[str, ...] = ("edger-lrt", "edger-exact", "edger-ql", "deseq2")
 
-GroupLike = Sequence[Any] | np.ndarray | pd.Series
+GroupLike: TypeAlias = Sequence[Any] | np.ndarray | pd.Series
 
 
 def _prepare(
@@ -43,9 +43,7 @@ def _prepare(
     x = as_counts(counts)
     codes, levels = two_groups(group, x.shape[0], reference)
     if genes is None:
-        genes = (
-            counts.columns if isinstance(counts, pd.DataFrame) else pd.RangeIndex(x.shape[1])
-        )
+        genes = counts.columns if isinstance(counts, pd.DataFrame) else pd.RangeIndex(x.shape[1])
     index = pd.Index(genes)
     if index.size != x.shape[1]:
         raise OncosigInputError(f"{index.size} gene names for {x.shape[1]} genes")
@@ -153,9 +151,7 @@ def glm_ql(
         {"logFC": log_fc, "logCPM": log_cpm, "F": f_stat, "PValue": p, "FDR": bh_fdr(p)},
         index=index,
     )
-    out.attrs.update(
-        norm_factors=nf.tolist(), comparison=[str(v) for v in levels], **params
-    )
+    out.attrs.update(norm_factors=nf.tolist(), comparison=[str(v) for v in levels], **params)
     return out
 
 
@@ -236,6 +232,4 @@ def differential_expression(
         )
     engine = _ENGINES[method]
     logger.info("differential expression: %s on %d x %d", method, adata.n_obs, adata.n_vars)
-    return engine(
-        counts, adata.obs[groupby].to_numpy(), reference=reference, genes=adata.var_names
-    )
+    return engine(counts, adata.obs[groupby].to_numpy(), reference=reference, genes=adata.var_names)

@@ -18,7 +18,6 @@ filtering, independent filtering at ``alpha=0.1`` (R's default; pydeseq2's defau
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 
 import numpy as np
@@ -51,7 +50,8 @@ def deseq2_wald(
     alpha
         Independent-filtering target FDR (R's ``results(alpha=0.1)`` default).
     n_cpus
-        Processes for pydeseq2 (default: all cores, at most 8).
+        Processes for pydeseq2 (default 1: its worker processes would run
+        multi-threaded BLAS, which makes its many tiny fits much slower).
 
     Returns
     -------
@@ -60,8 +60,9 @@ def deseq2_wald(
     from pydeseq2.dds import DeseqDataSet
     from pydeseq2.default_inference import DefaultInference
     from pydeseq2.ds import DeseqStats
+    from threadpoolctl import threadpool_limits
 
-    cpus = n_cpus or max(1, min(8, os.cpu_count() or 1))
+    cpus = n_cpus or 1
     inference = DefaultInference(n_cpus=cpus)
     gene_names = [f"g{i}" for i in range(counts.shape[1])]  # pydeseq2 wants unique str names
     sample_names = [f"s{i}" for i in range(counts.shape[0])]
@@ -69,7 +70,9 @@ def deseq2_wald(
     meta = pd.DataFrame(
         {"condition": np.where(np.asarray(group) == 1, "B", "A")}, index=sample_names
     )
-    with warnings.catch_warnings():
+    # pydeseq2 runs thousands of tiny L-BFGS-B fits; multi-threaded BLAS only adds
+    # thread hand-offs to each of them (orders of magnitude slower on a busy machine)
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         dds = DeseqDataSet(
             counts=df,

@@ -18,9 +18,9 @@ from scipy import special, stats
 from oncosig.de._nbcore import (
     add_prior_count,
     ave_log_cpm,
-    brent_fmin,
     one_group_beta,
 )
+from oncosig.de._optim import brent_fmin
 
 
 def q2qnbinom(
@@ -121,7 +121,11 @@ def estimate_common_disp(
         pseudo, _ = equalize_lib_sizes(y, group, np.full(y.shape[0], disp), lib)
         ps = pseudo[sel]
         groups = [ps[:, group == lev] for lev in np.unique(group)]
-        delta = brent_fmin(lambda d: -_cond_loglik(groups, d), 1e-4, 100 / 101, tol)
+
+        def neg_loglik(d: float, groups: list[np.ndarray] = groups) -> float:
+            return -_cond_loglik(groups, d)
+
+        delta = brent_fmin(neg_loglik, 1e-4, 100 / 101, tol)
         disp = delta / (1 - delta)
     return float(disp)
 
@@ -144,7 +148,9 @@ def _beta_approx(s1: np.ndarray, s2: np.ndarray, n1: int, n2: int, disp: np.ndar
     return p
 
 
-def _betabinom_tail(x_hi: np.ndarray, total: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _betabinom_tail(
+    x_hi: np.ndarray, total: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
     """``sum_{k=0}^{x_hi} P(K=k)`` for K ~ beta-binomial(total, a, b), vectorised over genes.
 
     This is the exact conditional distribution of one NB group sum given the total when
@@ -205,9 +211,7 @@ def exact_test_double_tail(
             p[g] = 1.0 if tot == 0 else bt(int(s1[g]), tot, n1 / (n1 + n2)).pvalue
     big = (s1 > big_count) & (s2 > big_count) & ~pois
     if big.any():
-        p[big] = _beta_approx(
-            y1[big].sum(axis=1), y2[big].sum(axis=1), n1, n2, dispersion[big]
-        )
+        p[big] = _beta_approx(y1[big].sum(axis=1), y2[big].sum(axis=1), n1, n2, dispersion[big])
     a = n1 / np.where(pois, 1.0, dispersion)
     b = n2 / np.where(pois, 1.0, dispersion)
     left = (s1 < mu1) & ~pois & ~big

@@ -19,11 +19,11 @@ from oncosig.de._limma import squeeze_var
 from oncosig.de._nbcore import (
     SplitCounts,
     ave_log_cpm,
-    maximize_interpolant,
     oneway_apl_grid,
     oneway_deviance,
     oneway_fit,
 )
+from oncosig.de._optim import maximize_interpolant
 
 
 def locfit_constant(x: np.ndarray, y: np.ndarray, span: float) -> np.ndarray:
@@ -35,7 +35,7 @@ def locfit_constant(x: np.ndarray, y: np.ndarray, span: float) -> np.ndarray:
     local fit exactly at each point.
     """
     n = x.size
-    k = max(1, int(math.floor(n * span)))
+    k = max(1, math.floor(n * span))
     if span * n < 2 or n <= 1:
         return y.copy()
     order = np.argsort(x, kind="stable")
@@ -50,9 +50,12 @@ def locfit_constant(x: np.ndarray, y: np.ndarray, span: float) -> np.ndarray:
         lo = np.clip(lo, 0, n - k)
         h = np.maximum(xs[idx, None] - xs[lo], xs[lo + k - 1] - xs[idx, None]).min(axis=1)
         h = np.where(h > 0, h, np.finfo(float).tiny)
-        u = np.abs(xs[None, :] - xs[idx, None]) / h[:, None]
-        w = np.where(u < 1, (1 - u**3) ** 3, 0.0)
-        out[idx] = (w @ ys) / w.sum(axis=1)[:, None]
+        # the k nearest neighbours of consecutive sorted points lie in one column band
+        band = slice(int(lo.min()), int(lo.max()) + k)
+        u = np.abs(xs[None, band] - xs[idx, None]) / h[:, None]
+        t = np.maximum(1.0 - u * u * u, 0.0)
+        w = t * t * t
+        out[idx] = (w @ ys[band]) / w.sum(axis=1)[:, None]
     res = np.empty_like(out)
     res[order] = out
     return res
@@ -136,7 +139,9 @@ def ql_pipeline(
     lam = np.exp(beta)
     below = np.zeros(sc.n_genes, dtype=bool)
     for k, libk in enumerate(sc.lib):
-        mu_max_term = (lam[:, k][:, None] * libk[None, :] * trended[:, None] + 1) * var_post[:, None]
+        mu_max_term = (lam[:, k][:, None] * libk[None, :] * trended[:, None] + 1) * var_post[
+            :, None
+        ]
         below |= (mu_max_term < 1).any(axis=1)
     if below.any():
         p[below] = np.maximum(p[below], _poisson_lrt_p(sc, below))

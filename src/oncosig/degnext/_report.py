@@ -71,14 +71,27 @@ def run_paper_benchmark(
     seed: int = 0,
     cohorts: Sequence[str] | None = None,
     timing: bool = True,
+    general: bool = True,
+    transfer: bool = True,
+    num_threads: int | None = 1,
 ) -> str:
     """Run every DEGnext experiment and write CSV/PNG files and ``degnext.md`` into ``out``.
+
+    ``general``, ``transfer`` and ``timing`` switch the sections on or off.
+    ``num_threads`` sets ``torch.set_num_threads`` (1 is fastest on a shared 2-core
+    machine).  ``degnext.md`` is rewritten after every section, so a long run that is
+    stopped still leaves the finished sections.
 
     Returns
     -------
     The Markdown report (also written to ``out/degnext.md``).
     """
+    import torch
+
     from oncosig.io import list_degnext_cohorts, read_degnext
+
+    if num_threads:
+        torch.set_num_threads(num_threads)
 
     t_start = time.perf_counter()
     out = Path(out)
@@ -91,7 +104,12 @@ def run_paper_benchmark(
         "patience": patience,
         "seed": seed,
         "progress": False,
+        "num_threads": num_threads,
     }
+
+    def flush() -> None:
+        write_text(out / "degnext.md", "\n".join(lines))
+
     available = list(list_degnext_cohorts(data).index)
     chosen = [c if c.startswith("TCGA-") else f"TCGA-{c}" for c in (cohorts or available)]
     lines = ["# DEGnext reproduction on the shared data", ""]
@@ -105,7 +123,7 @@ def run_paper_benchmark(
     ]
     # ---- general learning
     tables, extras_keep = [], None
-    for c in chosen:
+    for c in chosen if general else []:
         adata = read_degnext(data, cohort=c)
         t, ex = general_learning_cohort(adata, model_kwargs=kw, seed=seed)
         if len(t):
@@ -113,12 +131,12 @@ def run_paper_benchmark(
             if extras_keep is None and "model" in ex:
                 extras_keep = ex
     gl = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    write_table(gl, out / "degnext_general_learning.csv", index=False)
-    lines += [
-        "## General learning: bio-test (T3) accuracy % per cohort (paper Table 2 mean 98.9 %)",
-        "",
-    ]
     if len(gl):
+        write_table(gl, out / "degnext_general_learning.csv", index=False)
+        lines += [
+            "## General learning: bio-test (T3) accuracy % per cohort (paper Table 2 mean 98.9 %)",
+            "",
+        ]
         t3 = gl[gl["eval"] == "T3"].pivot_table(index="cohort", columns="model", values="accuracy")
         order = ["DEGnext"] + [m for m in t3.columns if m != "DEGnext"]
         t3 = t3[order]
@@ -139,6 +157,7 @@ def run_paper_benchmark(
                 + "."
             )
             lines.append("")
+    flush()
     # ---- robustness + ROC on the first cohort that had F1
     if extras_keep is not None:
         rb = robustness(extras_keep, seed=seed)
@@ -156,7 +175,25 @@ def run_paper_benchmark(
         for m, r in piv.iterrows():
             lines.append(f"| {m} | " + " | ".join(_pct(v) for v in r) + " |")
         lines += ["", "Plots: `degnext_noise.png`, `degnext_roc.png`.", ""]
+        flush()
     # ---- transfer
+    if transfer:
+        _transfer_section(data, out, kw, available, lines)
+        flush()
+    # ---- epoch time
+    if timing:
+        _timing_section(data, out, lines)
+    lines += [f"Total benchmark time: {(time.perf_counter() - t_start) / 60:.1f} min.", ""]
+    text = "\n".join(lines)
+    write_text(out / "degnext.md", text)
+    return text
+
+
+def _transfer_section(
+    data: str | Path, out: Path, kw: dict[str, Any], available: list[str], lines: list[str]
+) -> None:
+    from oncosig.io import read_degnext
+
     model, summary = train_transfer(data, cohorts=TRAIN_COHORTS, model=DEGnext(**kw))
     trows = []
     for c in UNSEEN_COHORTS:
@@ -203,25 +240,22 @@ def run_paper_benchmark(
             f"| {r['mcc']:.3f} | {_pct(r['roc_auc'])} | {r['n_genes']} |"
         )
     lines.append("")
-    # ---- epoch time
-    if timing:
-        ef = epoch_figure(data)
-        write_table(pd.DataFrame([ef]), out / "degnext_epoch_time.csv", index=False)
-        lines += [
-            "## Epoch time: one training epoch over READ T1 "
-            f"({int(ef['n_genes'])} genes x {int(ef['n_samples'])} samples)",
-            "",
-            f"- reference set-up (published widths, float32, per-gene Python reshaping; extrapolated "
-            f"from 3 steps): {ef['reference_setup_s']:.1f} s",
-            f"- published widths, bf16 + channels-last, whole-batch loading: {ef['published_bf16_cl_s']:.1f} s",
-            f"- `degnext_fast`, bf16 + channels-last: {ef['fast_bf16_cl_s']:.2f} s "
-            f"(**{ef['reference_setup_s'] / ef['fast_bf16_cl_s']:.1f}x** the reference set-up; "
-            f"{17.5 / ef['fast_bf16_cl_s']:.1f}x the quoted 15-20 s)",
-            f"- 1-min load average during the measurement: {ef['load_avg_1min']:.1f} on "
-            "2 cores shared with other jobs",
-            "",
-        ]
-    lines += [f"Total benchmark time: {(time.perf_counter() - t_start) / 60:.1f} min.", ""]
-    text = "\n".join(lines)
-    write_text(out / "degnext.md", text)
-    return text
+
+
+def _timing_section(data: str | Path, out: Path, lines: list[str]) -> None:
+    ef = epoch_figure(data)
+    write_table(pd.DataFrame([ef]), out / "degnext_epoch_time.csv", index=False)
+    lines += [
+        "## Epoch time: one training epoch over READ T1 "
+        f"({int(ef['n_genes'])} genes x {int(ef['n_samples'])} samples)",
+        "",
+        f"- reference set-up (published widths, float32, per-gene Python reshaping; extrapolated "
+        f"from 3 steps): {ef['reference_setup_s']:.1f} s",
+        f"- published widths, bf16 + channels-last, whole-batch loading: {ef['published_bf16_cl_s']:.1f} s",
+        f"- `degnext_fast`, bf16 + channels-last: {ef['fast_bf16_cl_s']:.2f} s "
+        f"(**{ef['reference_setup_s'] / ef['fast_bf16_cl_s']:.1f}x** the reference set-up; "
+        f"{17.5 / ef['fast_bf16_cl_s']:.1f}x the quoted 15-20 s)",
+        f"- 1-min load average during the measurement: {ef['load_avg_1min']:.1f} on "
+        "2 cores shared with other jobs",
+        "",
+    ]

@@ -19,8 +19,8 @@ from oncosig.genexnet._metrics import (
     per_class_accuracy,
     plot_confusion,
 )
-from oncosig.genexnet._presets import PRESETS, preset
 from oncosig.genexnet._prep import LogCPMScaler, select_genes
+from oncosig.genexnet._presets import PRESETS, preset
 from oncosig.genexnet._pretrained import PRETRAINED_PATH, load_pretrained
 from oncosig.genexnet._splits import holdout_split, make_folds, read_manifest, write_manifest
 from oncosig.genexnet._transfer import compare_transfer

@@ -81,7 +81,9 @@ class CVResult:
         return confusion_table(df["true"], df["prediction"], self.classes)
 
 
-def _resolve(spec: ModelSpec, params: Mapping[str, Mapping[str, Any]]) -> tuple[str, str, dict[str, Any]]:
+def _resolve(
+    spec: ModelSpec, params: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, str, dict[str, Any]]:
     if isinstance(spec, str):
         return spec, spec, dict(params.get(spec, {}))
     label, name, p = spec
@@ -100,7 +102,9 @@ def _fit_predict_network(
     from oncosig.genexnet._genexnet import GeneXNet
 
     p.setdefault("seed", seed)
-    est: GeneImageClassifier = GeneXNet(**p) if name == "genexnet" else GeneImageClassifier(name, **p)
+    est: GeneImageClassifier = (
+        GeneXNet(**p) if name == "genexnet" else GeneImageClassifier(name, **p)
+    )
     est.fit(train, y_train)
     return est.predict_proba(test)
 
@@ -203,8 +207,16 @@ def cross_validate(
     else:
         folds = make_folds(labels, groups, n_splits=n_splits, seed=seed)
         if manifest_path is not None:
-            write_manifest(manifest_path, sample_ids=sample_ids, folds=folds, labels=labels, groups=groups)
-    manifest_df = pd.DataFrame({"fold": folds, "label": labels}, index=pd.Index(sample_ids, name="sample"))
+            write_manifest(
+                manifest_path,
+                sample_ids=sample_ids,
+                folds=folds,
+                labels=list(labels),
+                groups=None if groups is None else list(groups),
+            )
+    manifest_df = pd.DataFrame(
+        {"fold": folds, "label": labels}, index=pd.Index(sample_ids, name="sample")
+    )
     if groups is not None:
         manifest_df["group"] = groups
     class_index = {c: i for i, c in enumerate(classes)}
@@ -223,24 +235,30 @@ def cross_validate(
             pred_path = out / "predictions" / f"{label}_fold{k}.tsv" if out is not None else None
             t0 = time.perf_counter()
             if pred_path is not None and resume and pred_path.exists():
-                df = pd.read_csv(pred_path, sep="\t", dtype={"sample": str, "true": str, "prediction": str})
-                seconds = float(df.attrs.get("seconds", np.nan))
+                df = pd.read_csv(
+                    pred_path, sep="\t", dtype={"sample": str, "true": str, "prediction": str}
+                )
+                seconds = float(df.pop("seconds").iloc[0]) if "seconds" in df else float("nan")
             else:
                 train, test = adata[tr], adata[te]
                 if network:
                     proba = _fit_predict_network(name, dict(p), train, labels[tr], test, seed)
                 else:
-                    proba = _fit_predict_classical(name, dict(p), train, y_int[tr], test, seed, len(classes))
+                    proba = _fit_predict_classical(
+                        name, dict(p), train, y_int[tr], test, seed, len(classes)
+                    )
                 df = pd.DataFrame(proba, columns=classes)
                 df.insert(0, "prediction", np.asarray(classes, dtype=object)[proba.argmax(1)])
                 df.insert(0, "true", labels[te])
                 df.insert(0, "sample", [sample_ids[i] for i in te])
                 df.insert(0, "fold", k)
                 df.insert(0, "model", label)
-                if pred_path is not None:
-                    write_table(df, pred_path, index=False)
                 seconds = time.perf_counter() - t0
-            m = classification_metrics(df["true"], df["prediction"], df[classes].to_numpy(), classes)
+                if pred_path is not None:
+                    write_table(df.assign(seconds=seconds), pred_path, index=False)
+            m = classification_metrics(
+                df["true"], df["prediction"], df[classes].to_numpy(), classes
+            )
             metric_rows.append({"model": label, "fold": k, **m, "seconds": seconds})
             pred_frames.append(df)
             if on_fold is not None:

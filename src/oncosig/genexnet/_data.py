@@ -15,6 +15,7 @@ from oncosig._errors import OncosigInputError
 
 logger = logging.getLogger(__name__)
 
+
 def _dense(x: object) -> np.ndarray:
     if hasattr(x, "toarray"):
         x = x.toarray()
@@ -67,9 +68,10 @@ def resolve_labels(
             )
         y = adata.obs[label_key]
     if isinstance(y, pd.Series):
-        if not y.index.equals(adata.obs_names) and set(adata.obs_names) <= set(y.index):
-            y = y.reindex(adata.obs_names)
-        values = y.to_numpy()
+        series: pd.Series = y
+        if not series.index.equals(adata.obs_names) and set(adata.obs_names) <= set(series.index):
+            series = series.reindex(adata.obs_names)
+        values = series.to_numpy()
     else:
         values = np.asarray(y, dtype=object)
     if len(values) != adata.n_obs:

@@ -188,7 +188,9 @@ class GeneImageClassifier:
         w = np.where(counts > 0, len(y) / (len(self.classes_) * np.maximum(counts, 1)), 0.0)
         return torch.tensor(w, dtype=torch.float32)
 
-    def _inner_split(self, y: np.ndarray, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _inner_split(
+        self, y: np.ndarray, groups: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         n = len(y)
         if self.val_size <= 0 or n < 10:
             return np.arange(n), np.arange(0)
@@ -212,6 +214,7 @@ class GeneImageClassifier:
     ) -> dict[str, Any]:
         assert self.network is not None
         tr, va = self._inner_split(y, groups)
+        self.network.train()
         yt = torch.from_numpy(y)
         data = GeneImageDataModule(
             images[tr], yt[tr], images[va], yt[va], batch_size=self.batch_size, seed=self.seed
@@ -385,7 +388,9 @@ class GeneImageClassifier:
     def predict_frame(self, adata: AnnData) -> pd.DataFrame:
         """Table indexed by sample: ``prediction`` and one probability column per class."""
         proba = self.predict_proba(adata)
-        df = pd.DataFrame(proba, index=pd.Index(adata.obs_names, name="sample"), columns=self.classes_)
+        df = pd.DataFrame(
+            proba, index=pd.Index(adata.obs_names, name="sample"), columns=self.classes_
+        )
         df.insert(0, "prediction", np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)])
         return df
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +51,11 @@ class GeneImageDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         self.train_set = TensorDataset(x_train, y_train)
-        self.val_set = None if x_val is None or len(x_val) == 0 else TensorDataset(x_val, y_val)
+        self.val_set = (
+            None
+            if x_val is None or y_val is None or len(x_val) == 0
+            else TensorDataset(x_val, y_val)
+        )
         self.batch_size = int(batch_size)
         self.seed = int(seed)
 
@@ -60,7 +65,11 @@ class GeneImageDataModule(L.LightningDataModule):
         drop_last = n > self.batch_size and n % self.batch_size == 1
         gen = torch.Generator().manual_seed(self.seed)
         return DataLoader(
-            self.train_set, batch_size=self.batch_size, shuffle=True, generator=gen, drop_last=drop_last
+            self.train_set,
+            batch_size=self.batch_size,
+            shuffle=True,
+            generator=gen,
+            drop_last=drop_last,
         )
 
     def val_dataloader(self) -> DataLoader | list[Any]:
@@ -123,7 +132,9 @@ class GeneImageClassifierModule(L.LightningModule):
             m.eval()
         self._train = []
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
         x, y = batch
         loss = self.loss_fn(self.network(x), y)
         self._train.append((float(loss.detach()) * len(y), len(y)))
@@ -133,7 +144,9 @@ class GeneImageClassifierModule(L.LightningModule):
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         x, y = batch
         logits = self.network(x)
-        loss = nn.functional.cross_entropy(logits.float(), y, weight=self.loss_fn.weight, reduction="sum")
+        loss = nn.functional.cross_entropy(
+            logits.float(), y, weight=self.loss_fn.weight, reduction="sum"
+        )
         correct = int((logits.argmax(1) == y).sum())
         self._val.append((float(loss), correct, len(y)))
 
@@ -235,7 +248,12 @@ def fit_module(
         deterministic="warn",
         num_sanity_val_steps=0,
     )
-    trainer.fit(module, datamodule=data)
+    with warnings.catch_warnings():
+        # Lightning's advice for multi-process data loading does not apply to in-memory tensors
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*treespec.*")
+        warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
+        trainer.fit(module, datamodule=data)
     module.network.cpu()
     return {
         "epochs": int(trainer.current_epoch),

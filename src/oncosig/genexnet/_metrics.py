@@ -55,7 +55,9 @@ def classification_metrics(
             out["roc_auc"] = float(roc_auc_score(t == labels[1], proba[:, 1]))
         elif set(t) == set(labels):
             out["roc_auc"] = float(
-                roc_auc_score(t, proba / proba.sum(1, keepdims=True), multi_class="ovr", labels=labels)
+                roc_auc_score(
+                    t, proba / proba.sum(1, keepdims=True), multi_class="ovr", labels=labels
+                )
             )
     return out
 

@@ -25,8 +25,7 @@ def _check_counts(counts: np.ndarray) -> np.ndarray:
     finite = x[np.isfinite(x)]
     if np.isinf(x).any() or (finite < 0).any():
         raise OncosigInputError(
-            "counts hold negative or infinite values; GeneXNet needs raw counts "
-            "(layers['counts'])"
+            "counts hold negative or infinite values; GeneXNet needs raw counts (layers['counts'])"
         )
     return x
 
@@ -161,4 +160,3 @@ class LogCPMScaler:
         if not obj.share_.shape == obj.mean_.shape == obj.scale_.shape:
             raise ValueError("scaler state arrays differ in length")
         return obj
-

@@ -86,7 +86,12 @@ def holdout_split(
             splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
             train, test = next(splitter.split(np.zeros(n), y, g))
         return np.sort(train), np.sort(test)
-    train, test = train_test_split(idx, test_size=test_size, random_state=seed, stratify=stratify)
+    n_test = max(1, int(np.ceil(test_size * n)))
+    if stratify is not None:
+        n_test = max(n_test, len(counts))  # stratification needs one sample per class
+        if n - n_test < len(counts):
+            stratify = None
+    train, test = train_test_split(idx, test_size=n_test, random_state=seed, stratify=stratify)
     return np.sort(train), np.sort(test)
 
 

@@ -79,7 +79,9 @@ def compare_transfer(
             else:
                 model = pretrained.copy()
                 model.seed = seed
-                model.finetune(train, labels[tr], group_key=group_key, **dict(finetune_params or {}))
+                model.finetune(
+                    train, labels[tr], group_key=group_key, **dict(finetune_params or {})
+                )
             proba = model.predict_proba(test)
             pred = np.asarray(model.classes_, dtype=object)[proba.argmax(1)]
             m = classification_metrics(labels[te], pred, proba, model.classes_)

@@ -12,7 +12,7 @@ def get_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 4.0)) -> Axes:
     """Return ``ax`` or a new Axes on a new figure."""
     if ax is not None:
         return ax
-    _fig, new_ax = plt.subplots(figsize=figsize)
+    _fig, new_ax = plt.subplots(figsize=figsize, layout="constrained")
     return new_ax
 
 

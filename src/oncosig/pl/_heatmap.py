@@ -20,6 +20,7 @@ def genecam_heatmap(
     n_samples: int = 20,
     seed: int = 0,
     cmap: str = "viridis",
+    colorbar_label: str = "expression",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -44,6 +45,8 @@ def genecam_heatmap(
         Seed of the draw.
     cmap
         Colour map.
+    colorbar_label
+        Label of the colour bar (e.g. ``"log2(CPM + 1)"``).
     title
         Axes title.
     ax
@@ -71,7 +74,7 @@ def genecam_heatmap(
     ax.set_xticks(range(n), [str(s) for s in expression.index[rows]], rotation=90, fontsize=6)
     ax.set_xlabel("samples")
     cbar = ax.figure.colorbar(im, ax=ax, location="left", fraction=0.04, pad=0.02)
-    cbar.set_label("expression")
+    cbar.set_label(colorbar_label)
     if title:
         ax.set_title(title)
     return ax

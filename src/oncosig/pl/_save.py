@@ -64,7 +64,9 @@ def png_bytes(fig: Figure | Axes, *, dpi: int = 110, close: bool = True) -> byte
     """Render a figure to PNG bytes (for embedding in reports)."""
     figure = _figure(fig)
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    # figures made by oncosig.pl use the constrained layout: one draw, no "tight" re-draw
+    tight = figure.get_layout_engine() is None
+    figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     if close:
         import matplotlib.pyplot as plt
 

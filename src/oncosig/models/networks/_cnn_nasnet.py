@@ -24,8 +24,9 @@ Simplifications, all so that any grid >= 1x1 builds and all branches of a cell a
 * no auxiliary head and no drop-path (training-time regularisers; NASNet-A Mobile was
   trained with drop-path keep probability 1.0).
 
-1000 classes and 3 input channels give 5,289,978 parameters, as the PyTorch port of the
-released checkpoint (``pretrainedmodels.nasnetamobile``).
+1000 classes and 3 input channels give 5,289,978 trainable parameters (5,326,716 with the
+BatchNorm statistics), as Keras' ``NASNetMobile`` and the PyTorch port of the released
+checkpoint.
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ class NASNetCell(nn.Module):
 
     def __init__(self, kind: str, in_ch: int, prev_ch: int, filters: int, prev_mode: str) -> None:
         super().__init__()
+        ops: tuple[str, ...]
+        inputs: tuple[int, ...]
+        concat: tuple[int, ...]
         if kind == "normal":
             ops, inputs, concat, stride = NORMAL_OPS, NORMAL_INPUTS, NORMAL_CONCAT, 1
         elif kind == "reduction":

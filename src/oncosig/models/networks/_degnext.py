@@ -17,6 +17,7 @@ Differences from the reference code (deliberate):
   linear layer and then applied ``CrossEntropyLoss`` on those probabilities);
 - the 2x2 max pool uses ``ceil_mode=True`` so grids with an odd side keep their last
   row/column and tiny grids (1 x k) still build;
+- He (Kaiming-normal, fan-in) weight initialisation instead of PyTorch's default;
 - ``widths`` / ``hidden`` are configurable; the defaults are the published ones and
   ``degnext_fast`` is a slimmer member of the same family (see its docstring).
 """
@@ -147,6 +148,17 @@ class DEGnextNet(nn.Module):
         self.mlp = nn.Sequential(*layers)
         self.num_features = prev
         self.head: nn.Linear = nn.Linear(prev, num_classes)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # He (fan-in) initialisation keeps the signal's scale through the eight linear
+        # convolutions; PyTorch's default shrinks it per layer, which left the plain
+        # (normalisation-free) published network on a long initial loss plateau.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d | nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
 
     @property
     def cam_layer(self) -> nn.Module:

@@ -255,7 +255,9 @@ class GeneXNetNetwork(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Feature map ``(batch, num_features, h, w)`` before pooling and head."""
         if x.ndim != 4:
-            raise ValueError(f"expected a (batch, channels, H, W) gene image, got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"expected a (batch, channels, H, W) gene image, got shape {tuple(x.shape)}"
+            )
         return self.features(x)
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
