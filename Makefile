@@ -16,7 +16,7 @@ $(BIN)/oncosig: pyproject.toml
 install: $(BIN)/oncosig
 
 demo: install
-	$(BIN)/oncosig demo --out demo-out
+	$(BIN)/oncosig demo --out demo-out --overwrite
 
 test: install
 	bash scripts/system-deps.sh

@@ -102,8 +102,13 @@ def worker_pipeline(store_path: str, batch_size: int) -> dict[str, Any]:
     """Streaming prep passes + one epoch of the data path (no model)."""
     from oncosig.genexnet import GeneGrid, LogCPMScaler
     from oncosig.genexnet._prep import GeneImageTransform
-    from oncosig.stream import RowBatchDataset, logcpm_stats, make_loader, open_store
-    from oncosig.stream import select_genes_streaming
+    from oncosig.stream import (
+        RowBatchDataset,
+        logcpm_stats,
+        make_loader,
+        open_store,
+        select_genes_streaming,
+    )
 
     store = open_store(store_path)
     t0 = time.perf_counter()
@@ -157,8 +162,10 @@ def worker_train(store_path: str, args: argparse.Namespace, device: str) -> dict
     fit_s = time.perf_counter() - t0
     summary = model.training_["fit"]
     trained = summary.get("train_samples", 0)
+    if device == "cuda" and model.network is not None:
+        model.network.to("cuda")  # fit hands the network back on the CPU
     t1 = time.perf_counter()
-    proba = model.predict_proba(store_path, batch_size=256)
+    proba = model.predict_proba(store_path, batch_size=64)
     infer_s = time.perf_counter() - t1
     return {
         "n": int(proba.shape[0]),
@@ -196,12 +203,12 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         f"{gen_note}. GeneXNet θk {args.growth_rate}, θd {args.theta_d}, θr {args.theta_r}, "
         f"depth {args.depth}, ImageNet stem, batch {args.batch_size}, genes kept by the "
         "detection filter (> 10 % of samples). Machine: "
-        f"{os.cpu_count()} CPU cores ({platform.machine()}), GPU: {gpu}; "
-        f"load average at start {os.getloadavg()[0]:.1f}.",
+        f"{os.cpu_count()} CPU cores ({platform.machine()}), GPU: {gpu}; the CPU is shared "
+        "with other jobs (1-min load average when each run started in the last column).",
         "",
         "| run | device | samples | genes (grid) | prep s (filter + scaler) | epoch s | "
-        "train samples/s | inference samples/s | peak RSS MB (process / workers) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "train samples/s | inference samples/s | peak RSS MB (process / workers) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         prep = (
@@ -218,7 +225,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         lines.append(
             f"| {r['mode']} | {r['device']} | {r['n']:,} | {r['genes']:,} ({r['grid']}²) | "
             f"{prep} | {r['epoch_s']:.0f} | {train} | {infer} | "
-            f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} |"
+            f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} | {r.get('load', float('nan')):.1f} |"
         )
     if args.max_batches:
         lines += [
@@ -231,7 +238,15 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         "",
         "Peak RSS is `ru_maxrss` of the measuring process and of its DataLoader workers; the "
         "float32 data alone would take "
-        f"{args.n_samples * args.n_genes * 4 / 1e9:.2f} GB in memory.",
+        f"{args.n_samples * args.n_genes * 4 / 1e9:.2f} GB in memory. `pipeline` runs the "
+        "streaming preprocessing passes and one epoch of the training data path (read rows, "
+        "log-CPM, z-score, gene image) without the network; `train` is `GeneXNet.fit` on "
+        "the store path (streaming passes + one epoch; prep s = fit time minus the "
+        "training loop) and `predict_proba` over every sample (batches of 64).",
+        "",
+        "Speed settings: on GPU, bf16 mixed precision (16-mixed without bf16) and "
+        "channels-last; on CPU, float32 and the default memory format. `torch.compile` is "
+        "not used: it was not measured to help (no GPU in this session).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -252,22 +267,37 @@ def main() -> int:
     p.add_argument("--max-batches", type=int, default=0, help="cap training batches (0 = all)")
     p.add_argument("--modes", default="pipeline,train")
     p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument(
+        "--rows-from", type=Path, help="re-render the report from the JSON lines of a log"
+    )
     p.add_argument("--worker", choices=["pipeline", "train"], help=argparse.SUPPRESS)
     p.add_argument("--store", help=argparse.SUPPRESS)
     p.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
     args = p.parse_args()
 
     if args.worker:
+        load = os.getloadavg()[0]
         if args.worker == "pipeline":
             res = worker_pipeline(args.store, args.batch_size)
         else:
             res = worker_train(args.store, args, args.device)
         res["rss_mb"], res["child_rss_mb"] = _rss_mb()
+        res["load"] = load
         print(json.dumps(res))
         return 0
 
     import torch
 
+    if args.rows_from:
+        lines = args.rows_from.read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines if line.startswith("{")]
+        text = report(rows, args, "measured by an earlier run of this script")
+        print(text)
+        if not args.no_write:
+            from oncosig._atomic import write_text
+
+            write_text(OUT, text)
+        return 0
     args.data_dir.mkdir(parents=True, exist_ok=True)
     tag = f"{args.n_samples}x{args.n_genes}_{args.dtype}"
     full = args.data_dir / f"scale_{tag}.h5ad"
@@ -283,22 +313,27 @@ def main() -> int:
     gen_note = "generated by this run" if not existed else "cached from an earlier run"
     sizes = sorted({min(int(s), args.n_samples) for s in args.sizes.split(",")})
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    stores = {
+        n: full
+        if n == args.n_samples
+        else head_store(full, args.data_dir / f"scale_{tag}_head{n}.h5ad", n)
+        for n in sizes
+    }
     rows: list[dict[str, Any]] = []
-    for n in sizes:
-        store = full if n == args.n_samples else head_store(full, args.data_dir / f"scale_{tag}_head{n}.h5ad", n)
-        for mode in args.modes.split(","):
+    # cheap data-path runs first, then the model; the report is rewritten after each run
+    for mode in args.modes.split(","):
+        for n in sizes:
             for device in devices if mode == "train" else ["cpu"]:
-                res = run_worker(mode, store, args, device)
+                res = run_worker(mode, stores[n], args, device)
                 res.update(mode=mode, device=device)
                 print(json.dumps(res), flush=True)
                 rows.append(res)
-    text = report(rows, args, gen_note)
-    print(text)
-    if not args.no_write:
-        sys.path.insert(0, str(REPO / "src"))
-        from oncosig._atomic import write_text
+                text = report(rows, args, gen_note)
+                if not args.no_write:
+                    from oncosig._atomic import write_text
 
-        write_text(OUT, text)
+                    write_text(OUT, text)
+    print(text)
     return 0
 
 

@@ -7,8 +7,6 @@ import json
 import pandas as pd
 import pytest
 
-pytest.importorskip("click", reason="oncosig.cli imports click")
-
 
 def test_label_cli_round_trip(shared_dir, tmp_path, capsys):
     from oncosig.cli import main

@@ -21,10 +21,7 @@ WITH_OVERWRITE = [c for c in WRITERS if c.option("overwrite") is not None]
 
 
 #: Known defects in files owned by other helpers (reported; strict: fixing them flips the test).
-KNOWN_NO_OVERWRITE = {
-    "demo": "demo has no --overwrite: write_table(..., overwrite=True) silently replaces "
-    "metrics.csv/summary.csv/run.json of an earlier run (src/oncosig/cli/_demo.py)",
-}
+KNOWN_NO_OVERWRITE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -17,29 +18,56 @@ from safetensors.torch import load_file
 WORKER = Path(__file__).with_name("resume_worker.py")
 
 
-def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(
-        [sys.executable, str(WORKER), *args], capture_output=True, text=True, timeout=300
+        [sys.executable, str(WORKER), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
     if check:
         assert res.returncode == 0, res.stderr[-3000:]
     return res
 
 
+PLATEAU_REASON = (
+    "Lightning steps ReduceLROnPlateau after the epoch-end checkpoint is written, so a resumed "
+    "GeneImageClassifierModule misses one plateau step once the LR patience is reached "
+    "(src/oncosig/genexnet/_lightning.py; reported)"
+)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("kill_step", [9])  # 6 batches per epoch: step 9 is mid-epoch 2
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({}, id="lr-plateau-not-reached"),
+        pytest.param(
+            {"RESUME_SORTED_DATA": "1", "RESUME_LR_PATIENCE": "1"},
+            id="lr-plateau-reached",
+            marks=pytest.mark.xfail(strict=True, reason=PLATEAU_REASON),
+        ),
+    ],
+)
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(
-    tmp_path: Path, kill_step: int
+    tmp_path: Path, env: dict[str, str]
 ) -> None:
+    """Kill -9 in the middle of epoch 2 (6 batches per epoch, step 9), resume from last.ckpt."""
+    kill_step = 9
     full = tmp_path / "full.json"
-    _run("full", str(tmp_path / "unused"), str(full))
+    _run("full", str(tmp_path / "unused"), str(full), env=env)
     ck = tmp_path / "ckpt"
-    killed = _run("killed", str(ck), str(tmp_path / "killed.json"), str(kill_step), check=False)
+    killed = _run(
+        "killed", str(ck), str(tmp_path / "killed.json"), str(kill_step), check=False, env=env
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert (ck / "last.ckpt").is_file() and not (tmp_path / "killed.json").exists()
     tally("kills")
     resumed = tmp_path / "resumed.json"
-    _run("resume", str(ck), str(resumed))
+    _run("resume", str(ck), str(resumed), env=env)
     a, b = json.loads(full.read_text()), json.loads(resumed.read_text())
     assert a["global_step"] == b["global_step"] and a["epochs"] == b["epochs"]
     wa = load_file(str(full.with_suffix(".safetensors")))

@@ -198,3 +198,17 @@ def test_as_source_backed_anndata(tmp_path: Path, rng: np.random.Generator) -> N
     np.testing.assert_array_equal(mem.read([1, 2]), x[[1, 2]].astype(np.float32))
     with pytest.raises(ValueError, match="not found"):
         ExpressionStore(tmp_path / "missing.h5ad")
+
+
+def test_sparse_backed_rows(tmp_path: Path, rng: np.random.Generator) -> None:
+    from scipy import sparse
+
+    x = _counts(rng, n=25, g=10)
+    ad = AnnData(X=sparse.csr_matrix(x.astype(np.float32)))
+    ad.write_h5ad(tmp_path / "csr.h5ad")
+    src = as_source(anndata.read_h5ad(tmp_path / "csr.h5ad", backed="r"))
+    assert isinstance(src, ExpressionStore) and src.sparse
+    np.testing.assert_array_equal(src.read([7, 2, 3]), x[[7, 2, 3]].astype(np.float32))
+    got = logcpm_stats(src, block_rows=4)
+    ref = LogCPMScaler().fit(x).state_dict()
+    np.testing.assert_allclose(got["scale"], ref["scale"], rtol=1e-6)

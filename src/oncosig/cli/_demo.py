@@ -15,10 +15,29 @@ from typing import Any
 import typer
 
 from oncosig.cli._app import app
-from oncosig.cli._common import SeedOpt
+from oncosig.cli._common import OverwriteOpt, SeedOpt
 
 DEMO_EPOCHS = 30  # GeneXNet: the "compact" preset (1,024 genes, 32 x 32 grid), on CPU
 DEMO_LOGREG: dict[str, Any] = {"C": 0.1}
+
+
+DEMO_OUTPUTS = ("metrics.csv", "summary.csv", "per_class_accuracy.csv", "confusion_matrix.png")
+
+
+def _check_out(out: Path, *, overwrite: bool) -> None:
+    """Refuse to replace an earlier demo run's outputs unless ``--overwrite`` is given."""
+    from oncosig._errors import OncosigInputError
+    from oncosig._repro import RUN_RECORD
+
+    if out.exists() and not out.is_dir():
+        raise OncosigInputError("--out must be a folder, not a file", path=out)
+    existing = [n for n in (*DEMO_OUTPUTS, RUN_RECORD) if (out / n).exists()]
+    if existing and not overwrite:
+        raise OncosigInputError(
+            f"holds the outputs of an earlier run ({', '.join(existing)}); "
+            "pass --overwrite to replace them or choose another --out",
+            path=out,
+        )
 
 
 @app.command("demo")
@@ -32,6 +51,7 @@ def demo(
         1, "--threads", min=1, help="torch CPU threads (1 suits this small network best)."
     ),
     seed: int = SeedOpt,
+    overwrite: bool = OverwriteOpt,
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
 ) -> None:
     """Cross-validate GeneXNet beside logistic regression on the embedded TCGA data."""
@@ -49,6 +69,7 @@ def demo(
     from oncosig.datasets import tcga7
     from oncosig.genexnet import cross_validate, plot_confusion
 
+    _check_out(out, overwrite=overwrite)
     torch.set_num_threads(threads)
     console = Console()
     t0 = time.perf_counter()

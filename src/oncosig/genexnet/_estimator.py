@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -15,13 +15,22 @@ from anndata import AnnData
 from torch import nn
 
 from oncosig._checkpoint import load_checkpoint, save_checkpoint, split_prefix
+from oncosig._errors import OncosigInputError
 from oncosig._repro import seed_everything
 from oncosig.genexnet._data import aligned_counts, counts_matrix, participants, resolve_labels
 from oncosig.genexnet._grid import GeneGrid
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
 from oncosig.genexnet._metrics import classification_metrics
-from oncosig.genexnet._prep import LogCPMScaler, select_genes
+from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler, select_genes
 from oncosig.genexnet._splits import holdout_split
+from oncosig.stream import (
+    ExpressionStore,
+    RowBatchDataset,
+    as_source,
+    is_on_disk,
+    make_loader,
+    select_genes_streaming,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +52,27 @@ _EST_PARAMS = (
     "class_weight",
     "seed",
     "accelerator",
+    "devices",
+    "num_nodes",
+    "strategy",
+    "num_workers",
+    "trainer_options",
     "progress",
 )
+
+#: Training/inference data: an in-memory AnnData, a backed AnnData, a store path or store.
+Data: TypeAlias = AnnData | str | Path | ExpressionStore
+
+
+def _obs_view(data: Data) -> AnnData:
+    """An AnnData for labels and names; a store or path opens backed (matrix stays on disk)."""
+    if isinstance(data, AnnData):
+        return data
+    if isinstance(data, ExpressionStore):
+        return data.to_anndata()
+    import anndata
+
+    return anndata.read_h5ad(Path(data), backed="r")
 
 
 def _classifier(net: nn.Module) -> nn.Module:
@@ -88,7 +116,15 @@ class GeneImageClassifier:
     seed
         Seed of weights, splits and shuffling.
     accelerator
-        ``"auto"``, ``"cpu"`` or ``"gpu"`` (mixed precision is used on GPU only).
+        ``"auto"``, ``"cpu"`` or ``"gpu"`` (mixed precision and channels-last on GPU only).
+    devices, num_nodes, strategy
+        Lightning's distribution settings, e.g. ``devices=4, strategy="ddp"`` for four GPUs,
+        ``num_nodes`` for several machines; ``accelerator="cpu", devices=2, strategy="ddp"``
+        trains with two CPU processes (gloo).  DDP re-launches the running script.
+    num_workers
+        DataLoader workers (default: 0 in memory on small machines, 1-2 for on-disk data).
+    trainer_options
+        Extra ``lightning.Trainer`` arguments (e.g. ``{"limit_train_batches": 50}``).
     progress
         Show Lightning's progress bar.
     """
@@ -115,6 +151,11 @@ class GeneImageClassifier:
         class_weight: bool = True,
         seed: int = 0,
         accelerator: str = "auto",
+        devices: int | str | list[int] = 1,
+        num_nodes: int = 1,
+        strategy: str = "auto",
+        num_workers: int | None = None,
+        trainer_options: dict[str, Any] | None = None,
         progress: bool = False,
     ) -> None:
         self.arch = arch
@@ -134,6 +175,11 @@ class GeneImageClassifier:
         self.class_weight = class_weight
         self.seed = seed
         self.accelerator = accelerator
+        self.devices = devices
+        self.num_nodes = num_nodes
+        self.strategy = strategy
+        self.num_workers = num_workers
+        self.trainer_options = dict(trainer_options or {})
         self.progress = progress
         self.network: nn.Module | None = None
         self.grid: GeneGrid | None = None
@@ -204,20 +250,32 @@ class GeneImageClassifier:
 
     def _train(
         self,
-        images: torch.Tensor,
+        images: torch.Tensor | ExpressionStore,
         y: np.ndarray,
         groups: np.ndarray | None,
         *,
+        transform: GeneImageTransform | None = None,
         lr: float,
         max_epochs: int,
         frozen: Sequence[nn.Module] = (),
     ) -> dict[str, Any]:
+        """Train on in-memory gene images, or on a store streamed through ``transform``."""
         assert self.network is not None
         tr, va = self._inner_split(y, groups)
         self.network.train()
-        yt = torch.from_numpy(y)
+
+        def subset(rows: np.ndarray) -> RowBatchDataset:
+            rows = np.sort(rows)  # ascending rows: batches read as contiguous runs
+            return RowBatchDataset(images, rows=rows, labels=y[rows], transform=transform)
+
         data = GeneImageDataModule(
-            images[tr], yt[tr], images[va], yt[va], batch_size=self.batch_size, seed=self.seed
+            subset(tr),
+            None,
+            subset(va) if va.size else None,
+            batch_size=self.batch_size,
+            seed=self.seed,
+            accelerator=self.accelerator,
+            num_workers=self.num_workers,
         )
         module = GeneImageClassifierModule(
             self.network,
@@ -234,7 +292,11 @@ class GeneImageClassifier:
             max_epochs=max_epochs,
             patience=self.patience,
             accelerator=self.accelerator,
+            devices=self.devices,
+            num_nodes=self.num_nodes,
+            strategy=self.strategy,
             progress=self.progress,
+            trainer_options=self.trainer_options,
         )
         self.history_ += module.history
         self.network.eval()
@@ -242,7 +304,7 @@ class GeneImageClassifier:
 
     def fit(
         self,
-        adata: AnnData,
+        adata: Data,
         y: Sequence[object] | np.ndarray | pd.Series | None = None,
         *,
         label_key: str | None = None,
@@ -253,7 +315,10 @@ class GeneImageClassifier:
         Parameters
         ----------
         adata
-            Samples x genes with raw counts (``layers['counts']`` or ``X``).
+            Samples x genes with raw counts (``layers['counts']`` or ``X``): in memory, or
+            on disk (a backed AnnData, an ``.h5ad`` path or an
+            :class:`~oncosig.stream.ExpressionStore`; it is then streamed in batches and
+            the preprocessing statistics are computed in streaming passes).
         y
             Class labels, one per sample (or give ``label_key``).
         label_key
@@ -262,24 +327,40 @@ class GeneImageClassifier:
             ``adata.obs`` column of participants, so that the inner validation split never
             separates samples of one patient.
         """
-        labels = resolve_labels(adata, y, label_key)
+        obs = _obs_view(adata)
+        labels = resolve_labels(obs, y, label_key)
         self.classes_ = sorted(set(labels))
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to train a classifier")
         seed_everything(self.seed)
-        counts = counts_matrix(adata)
-        keep = select_genes(counts, min_detected=self.min_detected, max_genes=self.max_genes)
-        genes = [str(g) for g in adata.var_names[keep]]
-        counts = counts[:, keep]
-        self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
-        self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
-        images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+        transform: GeneImageTransform | None = None
+        images: torch.Tensor | ExpressionStore
+        if is_on_disk(adata):
+            store = as_source(adata)
+            assert isinstance(store, ExpressionStore)
+            keep = select_genes_streaming(
+                store, min_detected=self.min_detected, max_genes=self.max_genes
+            )
+            genes = [str(g) for g in store.var_names[keep]]
+            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit_streaming(
+                store, columns=keep
+            )
+            self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
+            images, transform = store, GeneImageTransform(keep, self.scaler_, self.grid)
+        else:
+            counts = counts_matrix(obs)
+            keep = select_genes(counts, min_detected=self.min_detected, max_genes=self.max_genes)
+            genes = [str(g) for g in obs.var_names[keep]]
+            counts = counts[:, keep]
+            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
+            self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
+            images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
         self.network = self._build_network(len(self.classes_))
         self.history_ = []
         logger.info(
             "training %s on %d samples, %d genes (%dx%d grid), %d classes",
             self.arch,
-            adata.n_obs,
+            obs.n_obs,
             len(genes),
             self.grid.side,
             self.grid.side,
@@ -288,16 +369,17 @@ class GeneImageClassifier:
         summary = self._train(
             images,
             self._encode(labels),
-            participants(adata, group_key),
+            participants(obs, group_key),
+            transform=transform,
             lr=self.lr,
             max_epochs=self.max_epochs,
         )
-        self.training_ = {"fit": summary, "n_samples": int(adata.n_obs)}
+        self.training_ = {"fit": summary, "n_samples": int(obs.n_obs)}
         return self
 
     def finetune(
         self,
-        adata: AnnData,
+        adata: Data,
         y: Sequence[object] | np.ndarray | pd.Series | None = None,
         *,
         label_key: str | None = None,
@@ -332,20 +414,38 @@ class GeneImageClassifier:
         """
         self._check_fitted()
         assert self.network is not None and self.grid is not None and self.scaler_ is not None
-        labels = resolve_labels(adata, y, label_key)
+        obs = _obs_view(adata)
+        labels = resolve_labels(obs, y, label_key)
         classes = sorted(set(labels))
         if len(classes) < 2:
             raise ValueError("need at least two classes to fine-tune")
         seed_everything(self.seed)
-        counts = aligned_counts(adata, self.grid.genes)
-        if refit_scaler:
-            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
-        images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+        transform: GeneImageTransform | None = None
+        images: torch.Tensor | ExpressionStore
+        if is_on_disk(adata):
+            store = as_source(adata)
+            assert isinstance(store, ExpressionStore)
+            columns = self._store_columns(store)
+            if refit_scaler:
+                if (columns < 0).any():
+                    raise OncosigInputError(
+                        "refit_scaler needs every model gene in the on-disk data; align the "
+                        "genes (oncosig.genes.align_genes) before writing the store"
+                    )
+                self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit_streaming(
+                    store, columns=columns
+                )
+            images, transform = store, GeneImageTransform(columns, self.scaler_, self.grid)
+        else:
+            counts = aligned_counts(obs, self.grid.genes)
+            if refit_scaler:
+                self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
+            images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
         if classes != self.classes_:
             self.network.reset_classifier(len(classes))  # type: ignore[operator]
             self.classes_ = classes
         y_int = self._encode(labels)
-        groups = participants(adata, group_key)
+        groups = participants(obs, group_key)
         lr = self.lr if lr is None else lr
         head_lr = 10 * lr if head_lr is None else head_lr
         phases: dict[str, Any] = {}
@@ -356,53 +456,106 @@ class GeneImageClassifier:
                 m.requires_grad_(False)
             try:
                 phases["frozen"] = self._train(
-                    images, y_int, groups, lr=head_lr, max_epochs=freeze_epochs, frozen=frozen
+                    images,
+                    y_int,
+                    groups,
+                    transform=transform,
+                    lr=head_lr,
+                    max_epochs=freeze_epochs,
+                    frozen=frozen,
                 )
             finally:
                 self.network.requires_grad_(True)
         epochs = self.max_epochs if max_epochs is None else max_epochs
         if epochs > 0:
-            phases["unfrozen"] = self._train(images, y_int, groups, lr=lr, max_epochs=epochs)
-        self.training_ = {**self.training_, "finetune": phases, "n_finetune": int(adata.n_obs)}
+            phases["unfrozen"] = self._train(
+                images, y_int, groups, transform=transform, lr=lr, max_epochs=epochs
+            )
+        self.training_ = {**self.training_, "finetune": phases, "n_finetune": int(obs.n_obs)}
         return self
 
     # -- inference ------------------------------------------------------------------------
+    def _store_columns(self, store: ExpressionStore) -> np.ndarray:
+        """Column of each model gene in an on-disk store (-1 where the store lacks it)."""
+        assert self.grid is not None
+        if store.var_names.has_duplicates:
+            raise OncosigInputError("the data have duplicate gene identifiers; make them unique")
+        pos = store.var_names.get_indexer(list(self.grid.genes))
+        if (pos < 0).all():
+            raise OncosigInputError(
+                "the on-disk data share no gene identifier with the model; harmonise them "
+                "(oncosig.genes.align_genes) before writing the store",
+                path=store.path,
+            )
+        if (pos < 0).any():
+            logger.warning(
+                "%d of the model's %d genes are missing from %s; they carry no signal",
+                int((pos < 0).sum()),
+                pos.size,
+                store.path,
+            )
+        return pos.astype(np.int64)
+
     @torch.no_grad()
-    def predict_proba(self, adata: AnnData, *, batch_size: int = 256) -> np.ndarray:
-        """Class probabilities ``(n_samples, n_classes)`` in :attr:`classes_` order."""
-        x = self.prepare(adata)
-        assert self.network is not None
+    def predict_proba(self, adata: Data, *, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)`` in :attr:`classes_` order.
+
+        On-disk data (backed AnnData, store path) are streamed in batches of rows.
+        """
+        self._check_fitted()
+        assert self.network is not None and self.grid is not None and self.scaler_ is not None
         self.network.eval()
         device = next(self.network.parameters()).device
+        batches: Iterable[tuple[torch.Tensor, Any]]
+        if is_on_disk(adata):
+            store = as_source(adata)
+            assert isinstance(store, ExpressionStore)
+            transform = GeneImageTransform(self._store_columns(store), self.scaler_, self.grid)
+            batches = make_loader(
+                RowBatchDataset(store, transform=transform),
+                batch_size=batch_size,
+                shuffle=False,
+                shard=False,
+                accelerator=device.type,
+                num_workers=self.num_workers,
+            )
+        else:
+            x = self.prepare(adata)
+            batches = ((x[i : i + batch_size], None) for i in range(0, len(x), batch_size))
+        cuda = device.type == "cuda"
+        half = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
         out = []
-        for i in range(0, len(x), batch_size):
-            logits = self.network(x[i : i + batch_size].to(device)).float()
+        for xb, _ in batches:
+            xb = xb.to(device, non_blocking=cuda)
+            with torch.autocast("cuda", dtype=half, enabled=cuda):
+                if cuda:
+                    xb = xb.contiguous(memory_format=torch.channels_last)
+                logits = self.network(xb).float()
             out.append(torch.softmax(logits, dim=1).cpu().numpy())
         return np.concatenate(out, axis=0) if out else np.zeros((0, len(self.classes_)))
 
-    def predict(self, adata: AnnData) -> np.ndarray:
+    def predict(self, adata: Data) -> np.ndarray:
         """Predicted class names."""
         proba = self.predict_proba(adata)
         return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
 
-    def predict_frame(self, adata: AnnData) -> pd.DataFrame:
+    def predict_frame(self, adata: Data) -> pd.DataFrame:
         """Table indexed by sample: ``prediction`` and one probability column per class."""
         proba = self.predict_proba(adata)
-        df = pd.DataFrame(
-            proba, index=pd.Index(adata.obs_names, name="sample"), columns=self.classes_
-        )
+        names = _obs_view(adata).obs_names
+        df = pd.DataFrame(proba, index=pd.Index(names, name="sample"), columns=self.classes_)
         df.insert(0, "prediction", np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)])
         return df
 
     def evaluate(
         self,
-        adata: AnnData,
+        adata: Data,
         y: Sequence[object] | np.ndarray | pd.Series | None = None,
         *,
         label_key: str | None = None,
     ) -> dict[str, float]:
         """Accuracy, macro F1, balanced accuracy and ROC AUC over all samples."""
-        labels = resolve_labels(adata, y, label_key)
+        labels = resolve_labels(_obs_view(adata), y, label_key)
         proba = self.predict_proba(adata)
         pred = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
         return classification_metrics(labels, pred, proba, self.classes_)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightning as L
@@ -13,7 +14,9 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
+
+from oncosig.stream import RowBatchDataset, make_loader
 
 logger = logging.getLogger(__name__)
 
@@ -25,57 +28,87 @@ OPTIMIZERS = {
 
 
 class GeneImageDataModule(L.LightningDataModule):
-    """Gene images and integer labels for training and (optionally) validation.
+    """Training and (optionally) validation batches, from memory or streamed from disk.
+
+    The same module serves both cases: in memory, ``x_train`` is a tensor of gene images;
+    on disk, it is a :class:`~oncosig.stream.RowBatchDataset` over an expression store
+    whose transform turns counts into gene images batch by batch.  Batches come whole
+    from the dataset (no per-sample collate), shuffled per epoch with the seed, and are
+    split over DDP processes by the sampler itself.
 
     Parameters
     ----------
     x_train, y_train
-        Images ``(n, 1, H, W)`` and labels ``(n,)``.
+        Images ``(n, 1, H, W)`` and labels ``(n,)``, or a ``RowBatchDataset`` (then
+        ``y_train`` is ignored: the dataset carries its labels).
     x_val, y_val
-        Validation set for early stopping and the learning-rate schedule (may be None).
+        Validation set for early stopping and the learning-rate schedule (may be None); every
+        DDP process evaluates all of it, so all processes see the same metrics.
     batch_size
-        Mini-batch size.
+        Mini-batch size (per process under DDP).
     seed
-        Seed of the shuffling generator.
+        Seed of the shuffling (the epoch is added).
+    accelerator
+        Pins host memory for CUDA.
+    num_workers
+        DataLoader workers (default: :func:`oncosig.stream.loader_options`).
     """
 
     def __init__(
         self,
-        x_train: torch.Tensor,
-        y_train: torch.Tensor,
-        x_val: torch.Tensor | None = None,
+        x_train: torch.Tensor | RowBatchDataset,
+        y_train: torch.Tensor | None = None,
+        x_val: torch.Tensor | RowBatchDataset | None = None,
         y_val: torch.Tensor | None = None,
         *,
         batch_size: int = 32,
         seed: int = 0,
+        accelerator: str = "cpu",
+        num_workers: int | None = None,
     ) -> None:
         super().__init__()
-        self.train_set = TensorDataset(x_train, y_train)
-        self.val_set = (
-            None
-            if x_val is None or y_val is None or len(x_val) == 0
-            else TensorDataset(x_val, y_val)
-        )
+        self.train_set = _as_dataset(x_train, y_train)
+        self.val_set = None if x_val is None or len(x_val) == 0 else _as_dataset(x_val, y_val)
         self.batch_size = int(batch_size)
         self.seed = int(seed)
+        self.accelerator = accelerator
+        self.num_workers = num_workers
+
+    @property
+    def on_disk(self) -> bool:
+        """True when the training rows are streamed from a file."""
+        return self.train_set.on_disk
 
     def train_dataloader(self) -> DataLoader:
-        n = len(self.train_set)
-        # BatchNorm cannot train on a batch of one sample: drop such a last batch
-        drop_last = n > self.batch_size and n % self.batch_size == 1
-        gen = torch.Generator().manual_seed(self.seed)
-        return DataLoader(
+        # a last batch of one sample is dropped: BatchNorm cannot train on it
+        return make_loader(
             self.train_set,
             batch_size=self.batch_size,
             shuffle=True,
-            generator=gen,
-            drop_last=drop_last,
+            seed=self.seed,
+            accelerator=self.accelerator,
+            num_workers=self.num_workers,
         )
 
     def val_dataloader(self) -> DataLoader | list[Any]:
         if self.val_set is None:
             return []
-        return DataLoader(self.val_set, batch_size=max(self.batch_size, 64))
+        return make_loader(
+            self.val_set,
+            batch_size=max(self.batch_size, 64),
+            shuffle=False,
+            accelerator=self.accelerator,
+            num_workers=self.num_workers,
+            shard=False,
+        )
+
+
+def _as_dataset(x: torch.Tensor | RowBatchDataset, y: torch.Tensor | None) -> RowBatchDataset:
+    if isinstance(x, RowBatchDataset):
+        return x
+    if y is None or len(y) != len(x):
+        raise ValueError("give one label per image (y_train / y_val)")
+    return RowBatchDataset(x, labels=y)
 
 
 class GeneImageClassifierModule(L.LightningModule):
@@ -123,8 +156,12 @@ class GeneImageClassifierModule(L.LightningModule):
         self._val: list[tuple[float, int, int]] = []
         self._train: list[tuple[float, int]] = []
         self.history: list[dict[str, float]] = []
+        self.channels_last = False  # set by fit_module on GPU
+        self.samples_seen = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.network(x)
 
     def on_train_epoch_start(self) -> None:
@@ -136,14 +173,24 @@ class GeneImageClassifierModule(L.LightningModule):
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
     ) -> torch.Tensor:
         x, y = batch
-        loss = self.loss_fn(self.network(x), y)
+        loss = self.loss_fn(self(x), y)
         self._train.append((float(loss.detach()) * len(y), len(y)))
-        self.log("train_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        self.samples_seen += len(y)
+        # averaged over DDP processes, so that every process takes the same LR/stop decisions
+        self.log(
+            "train_loss",
+            loss,
+            prog_bar=True,
+            on_step=False,
+            on_epoch=True,
+            batch_size=len(y),
+            sync_dist=self.trainer.world_size > 1,
+        )
         return loss
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         x, y = batch
-        logits = self.network(x)
+        logits = self(x)
         loss = nn.functional.cross_entropy(
             logits.float(), y, weight=self.loss_fn.weight, reduction="sum"
         )
@@ -163,8 +210,11 @@ class GeneImageClassifierModule(L.LightningModule):
     def on_train_epoch_end(self) -> None:
         rec: dict[str, float] = {"epoch": float(self.current_epoch)}
         if self._train:
-            t = np.asarray(self._train)
-            rec["train_loss"] = float(t[:, 0].sum() / t[:, 1].sum())
+            t = np.asarray(self._train, dtype=np.float64).sum(axis=0)
+            if self.trainer.world_size > 1:  # over the samples of every process
+                tt = torch.as_tensor(t, device=self.device)  # NCCL reduces CUDA tensors only
+                t = self.trainer.strategy.reduce(tt, reduce_op="sum").cpu().numpy()
+            rec["train_loss"] = float(t[0] / t[1])
         for key in ("val_loss", "val_acc"):
             if key in self.trainer.callback_metrics:
                 rec[key] = float(self.trainer.callback_metrics[key])
@@ -224,9 +274,39 @@ def fit_module(
     max_epochs: int,
     patience: int,
     accelerator: str = "auto",
+    devices: int | str | list[int] = 1,
+    num_nodes: int = 1,
+    strategy: str = "auto",
     progress: bool = False,
+    trainer_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train with early stopping and best-weight restore; returns a training summary."""
+    """Train with early stopping and best-weight restore; returns a training summary.
+
+    Parameters
+    ----------
+    module, data
+        The Lightning module and data module.
+    max_epochs, patience
+        Epoch limit and early-stopping patience.
+    accelerator
+        ``"auto"``, ``"cpu"`` or ``"gpu"``; on GPU, mixed precision (bf16 where supported)
+        and channels-last memory format.
+    devices, num_nodes, strategy
+        Lightning's distribution settings: e.g. ``devices=4, strategy="ddp"`` (one process
+        per GPU), ``num_nodes=2`` for several machines (launched by ``torchrun``/SLURM), or
+        ``accelerator="cpu", devices=2, strategy="ddp"`` (gloo).  With ``strategy="ddp"``
+        Lightning re-launches the running script once per extra process.
+    progress
+        Show the progress bar.
+    trainer_options
+        Extra ``lightning.Trainer`` arguments (e.g. ``limit_train_batches``).
+
+    Returns
+    -------
+    ``epochs``, ``best_epoch``, ``best_<monitor>``, ``monitor``, ``seconds`` (wall time of
+    the training loop), ``train_samples`` (over all processes), ``world_size``,
+    ``global_rank`` and ``precision``.
+    """
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
     monitor = "val_loss" if data.val_set is not None else "train_loss"
@@ -235,11 +315,18 @@ def fit_module(
         EarlyStopping(monitor=monitor, patience=patience, mode="min"),
         best,
     ]
+    precision = precision_for(accelerator)
+    gpu = precision != "32-true"
+    if gpu:
+        module.network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        module.channels_last = True
     trainer = L.Trainer(
         max_epochs=max_epochs,
         accelerator="gpu" if accelerator in ("gpu", "cuda") else accelerator,
-        devices=1,
-        precision=precision_for(accelerator),  # type: ignore[arg-type]
+        devices=devices,
+        num_nodes=num_nodes,
+        strategy=strategy,
+        precision=precision,  # type: ignore[arg-type]
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=progress,
@@ -247,17 +334,31 @@ def fit_module(
         callbacks=callbacks,
         deterministic="warn",
         num_sanity_val_steps=0,
+        # our batch sampler splits batches over DDP processes itself
+        use_distributed_sampler=False,
+        **dict(trainer_options or {}),
     )
+    module.samples_seen = 0
     with warnings.catch_warnings():
         # Lightning's advice for multi-process data loading does not apply to in-memory tensors
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*treespec.*")
         warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
+        start = time.perf_counter()
         trainer.fit(module, datamodule=data)
+        seconds = time.perf_counter() - start
     module.network.cpu()
+    if module.channels_last:
+        module.network.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
+        module.channels_last = False
     return {
         "epochs": int(trainer.current_epoch),
         "best_epoch": int(best.best_epoch),
         "best_" + monitor: float(best.best),
         "monitor": monitor,
+        "seconds": float(seconds),
+        "train_samples": int(module.samples_seen * trainer.world_size),
+        "world_size": int(trainer.world_size),
+        "global_rank": int(trainer.global_rank),
+        "precision": precision,
     }

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from oncosig._errors import OncosigInputError
+from oncosig.genexnet._grid import GeneGrid
 
 
 def _check_counts(counts: np.ndarray) -> np.ndarray:
@@ -119,6 +121,38 @@ class LogCPMScaler:
         self.scale_ = np.where(sd > 1e-8, sd, 1.0)
         return self
 
+    def fit_streaming(
+        self,
+        data: Any,
+        *,
+        columns: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+        block_rows: int | None = None,
+    ) -> LogCPMScaler:
+        """Fit in one streaming pass over row blocks (on-disk data never fully loaded).
+
+        Gives the same state as :meth:`fit` on the same counts (to rounding).
+
+        Parameters
+        ----------
+        data
+            Store path, :class:`~oncosig.stream.ExpressionStore`, backed or in-memory
+            AnnData (counts from ``layers['counts']`` else ``X``) or a counts matrix.
+        columns
+            The model's genes as column indices of ``data`` (default all columns).
+        rows
+            Training samples (default all).
+        block_rows
+            Rows read per block (bounds memory).
+        """
+        from oncosig.stream import logcpm_stats
+
+        state = logcpm_stats(
+            data, columns=columns, prior_count=self.prior_count, rows=rows, block_rows=block_rows
+        )
+        self.share_, self.mean_, self.scale_ = state["share"], state["mean"], state["scale"]
+        return self
+
     def transform(self, counts: np.ndarray) -> np.ndarray:
         """Scaled log-CPM (float32); genes that are NaN in ``counts`` become 0."""
         if self.mean_ is None or self.scale_ is None:
@@ -160,3 +194,35 @@ class LogCPMScaler:
         if not obj.share_.shape == obj.mean_.shape == obj.scale_.shape:
             raise ValueError("scaler state arrays differ in length")
         return obj
+
+
+class GeneImageTransform:
+    """Batch transform for streamed rows: counts -> model genes -> scaled log-CPM -> images.
+
+    Vectorised over the batch (no per-sample loop) and picklable, so DataLoader workers
+    and DDP processes can run it.
+
+    Parameters
+    ----------
+    columns
+        For each model gene, its column in the streamed rows; ``-1`` = the data lack the
+        gene (it becomes the training mean, i.e. 0 after scaling).
+    scaler
+        The fitted :class:`LogCPMScaler`.
+    grid
+        The model's :class:`~oncosig.genexnet.GeneGrid`.
+    """
+
+    def __init__(self, columns: np.ndarray, scaler: LogCPMScaler, grid: GeneGrid) -> None:
+        self.columns = np.asarray(columns, dtype=np.int64)
+        if self.columns.shape != (grid.n_genes,):
+            raise ValueError("columns must give one source column per gene of the grid")
+        self.missing = np.flatnonzero(self.columns < 0)
+        self.scaler = scaler
+        self.grid = grid
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        x = np.asarray(rows, dtype=np.float64)[:, np.maximum(self.columns, 0)]
+        if self.missing.size:
+            x[:, self.missing] = np.nan
+        return self.grid.to_image(self.scaler.transform(x))

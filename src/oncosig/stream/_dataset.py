@@ -103,7 +103,8 @@ class BlockBatchSampler(Sampler[list[int]]):
         ]
         if batches and len(batches[-1]) < self.batch_size:
             last = len(batches[-1])
-            if self.drop_last is True or (self.drop_last == "single" and last == 1 < self.n):
+            single = last == 1 and self.batch_size > 1 and self.n > self.batch_size
+            if self.drop_last is True or (self.drop_last == "single" and single):
                 batches.pop()
         world, rank = _world()
         world = self.num_replicas or world
@@ -173,7 +174,10 @@ class RowBatchDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return int(self.rows.size)
 
     def __getitem__(self, positions: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        pos = np.atleast_1d(np.asarray(positions, dtype=np.int64))
+        if np.ndim(positions) == 0:  # one sample (for a plain per-sample DataLoader)
+            x1, y1 = self[[int(positions)]]
+            return x1[0], y1[0]
+        pos = np.asarray(positions, dtype=np.int64)
         rows = self.rows[pos]
         if self.tensor is not None:
             x: Any = self.tensor[torch.from_numpy(rows)]
