@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -180,7 +181,59 @@ def worker_train(store_path: str, args: argparse.Namespace, device: str) -> dict
     }
 
 
-def run_worker(mode: str, store: Path, args: argparse.Namespace, device: str) -> dict[str, Any]:
+def worker_compile(args: argparse.Namespace, device: str, side: int) -> dict[str, Any]:
+    """Training steps of the same network, eager vs ``torch.compile`` (compile time apart)."""
+    import torch
+
+    from oncosig.models import create_model
+
+    dev = torch.device(device)
+    net = create_model(
+        "genexnet",
+        num_classes=args.n_classes,
+        in_chans=1,
+        growth_rate=args.growth_rate,
+        theta_d=args.theta_d,
+        theta_r=args.theta_r,
+        depth=args.depth,
+        stem_stride=4,
+    ).to(dev)
+    x = torch.randn(args.batch_size, 1, side, side, device=dev)
+    y = torch.randint(0, args.n_classes, (args.batch_size,), device=dev)
+
+    def steps(model: Any, n: int) -> float:
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        t = time.perf_counter()
+        for _ in range(n):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - t
+
+    n = 20 if dev.type == "cuda" else 4
+    steps(net, 1)  # warm-up
+    eager = steps(net, n)
+    compiled = torch.compile(net)
+    t0 = time.perf_counter()
+    steps(compiled, 1)
+    compile_s = time.perf_counter() - t0
+    comp = steps(compiled, n)
+    samples = n * args.batch_size
+    return {
+        "n": samples,
+        "grid": side,
+        "eager_samples_per_s": samples / eager,
+        "compiled_samples_per_s": samples / comp,
+        "compile_s": compile_s,
+    }
+
+
+def run_worker(
+    mode: str, store: Path | str, args: argparse.Namespace, device: str
+) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", mode, "--store", str(store), "--device", device]
     for key in ("batch_size", "growth_rate", "theta_d", "theta_r", "depth", "max_batches"):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
@@ -210,6 +263,8 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         "train samples/s | inference samples/s | peak RSS MB (process / workers) | load |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    compiled = [r for r in rows if r["mode"] == "compile"]
+    rows = [r for r in rows if r["mode"] != "compile"]
     for r in rows:
         prep = (
             f"{r['select_s']:.0f} + {r['scaler_s']:.0f}"
@@ -225,7 +280,8 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         lines.append(
             f"| {r['mode']} | {r['device']} | {r['n']:,} | {r['genes']:,} ({r['grid']}²) | "
             f"{prep} | {r['epoch_s']:.0f} | {train} | {infer} | "
-            f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} | {r.get('load', float('nan')):.1f} |"
+            f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} | "
+            + (f"{r['load']:.1f} |" if "load" in r else "- |")
         )
     if args.max_batches:
         lines += [
@@ -234,9 +290,24 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
             f"({args.max_batches * args.batch_size} samples): the preprocessing passes and "
             "inference still cover every sample.",
         ]
+    for mode in ("pipeline", "train"):
+        got = sorted(
+            (r["n"], r["rss_mb"]) for r in rows if r["mode"] == mode and r["device"] == "cpu"
+        )
+        if len(got) >= 2:
+            (n0, m0), (n1, m1) = got[0], got[-1]
+            lines += [
+                "",
+                f"{mode}: peak RSS {m0:.0f} MB at {n0:,} samples and {m1:.0f} MB at {n1:,} "
+                f"({n1 / n0:.1f}x the samples, {m1 / m0:.2f}x the memory); "
+                + ("under" if m1 < 3000 else "NOT under")
+                + " the 3 GB target.",
+            ]
     lines += [
         "",
-        "Peak RSS is `ru_maxrss` of the measuring process and of its DataLoader workers; the "
+        "Peak RSS is `ru_maxrss` of the measuring process and of its DataLoader workers (a "
+        "forked worker's figure includes the pages it shares with the main process, so the "
+        "two overlap); the "
         "float32 data alone would take "
         f"{args.n_samples * args.n_genes * 4 / 1e9:.2f} GB in memory. `pipeline` runs the "
         "streaming preprocessing passes and one epoch of the training data path (read rows, "
@@ -245,9 +316,22 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         "training loop) and `predict_proba` over every sample (batches of 64).",
         "",
         "Speed settings: on GPU, bf16 mixed precision (16-mixed without bf16) and "
-        "channels-last; on CPU, float32 and the default memory format. `torch.compile` is "
-        "not used: it was not measured to help (no GPU in this session).",
+        "channels-last; on CPU, float32 and the default memory format.",
     ]
+    if compiled:
+        lines += [
+            "",
+            "`torch.compile` (training steps of the same network on random gene images, "
+            f"batch {args.batch_size}, compile time apart):",
+            "",
+            "| device | grid | eager samples/s | compiled samples/s | compile s |",
+            "|---|---|---|---|---|",
+        ]
+        for r in compiled:
+            lines.append(
+                f"| {r['device']} | {r['grid']}² | {r['eager_samples_per_s']:.1f} | "
+                f"{r['compiled_samples_per_s']:.1f} | {r['compile_s']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -265,12 +349,12 @@ def main() -> int:
     p.add_argument("--theta-r", type=float, default=0.25)
     p.add_argument("--depth", type=int, default=1)
     p.add_argument("--max-batches", type=int, default=0, help="cap training batches (0 = all)")
-    p.add_argument("--modes", default="pipeline,train")
+    p.add_argument("--modes", default="pipeline,train,compile")
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument(
         "--rows-from", type=Path, help="re-render the report from the JSON lines of a log"
     )
-    p.add_argument("--worker", choices=["pipeline", "train"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["pipeline", "train", "compile"], help=argparse.SUPPRESS)
     p.add_argument("--store", help=argparse.SUPPRESS)
     p.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -279,6 +363,8 @@ def main() -> int:
         load = os.getloadavg()[0]
         if args.worker == "pipeline":
             res = worker_pipeline(args.store, args.batch_size)
+        elif args.worker == "compile":
+            res = worker_compile(args, args.device, int(args.store))
         else:
             res = worker_train(args.store, args, args.device)
         res["rss_mb"], res["child_rss_mb"] = _rss_mb()
@@ -322,9 +408,11 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     # cheap data-path runs first, then the model; the report is rewritten after each run
     for mode in args.modes.split(","):
-        for n in sizes:
-            for device in devices if mode == "train" else ["cpu"]:
-                res = run_worker(mode, stores[n], args, device)
+        for n in sizes if mode != "compile" else sizes[-1:]:
+            for device in devices if mode != "pipeline" else ["cpu"]:
+                side = max([r["grid"] for r in rows] or [math.ceil(math.sqrt(args.n_genes))])
+                target = str(side) if mode == "compile" else stores[n]
+                res = run_worker(mode, target, args, device)
                 res.update(mode=mode, device=device)
                 print(json.dumps(res), flush=True)
                 rows.append(res)
