@@ -157,6 +157,7 @@ def worker_train(store_path: str, args: argparse.Namespace, device: str) -> dict
         lr=1e-3,
         accelerator=device,
         trainer_options=opts,
+        compile_network=args.compile,
     )
     t0 = time.perf_counter()
     model.fit(store_path, label_key="project")
@@ -178,6 +179,7 @@ def worker_train(store_path: str, args: argparse.Namespace, device: str) -> dict
         "train_samples_per_s": trained / summary["seconds"],
         "infer_samples_per_s": proba.shape[0] / infer_s,
         "precision": summary.get("precision", ""),
+        "compiled": bool(args.compile),
     }
 
 
@@ -237,6 +239,8 @@ def run_worker(
     cmd = [sys.executable, __file__, "--worker", mode, "--store", str(store), "--device", device]
     for key in ("batch_size", "growth_rate", "theta_d", "theta_r", "depth", "max_batches"):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    if args.compile:
+        cmd.append("--compile")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} worker failed:\n{proc.stderr[-4000:]}")
@@ -278,7 +282,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         )
         infer = f"{r['infer_samples_per_s']:.1f}" if "infer_samples_per_s" in r else "-"
         lines.append(
-            f"| {r['mode']} | {r['device']} | {r['n']:,} | {r['genes']:,} ({r['grid']}²) | "
+            f"| {r['mode']}{' (compiled)' if r.get('compiled') else ''} | {r['device']} | {r['n']:,} | {r['genes']:,} ({r['grid']}²) | "
             f"{prep} | {r['epoch_s']:.0f} | {train} | {infer} | "
             f"{r['rss_mb']:.0f} / {r['child_rss_mb']:.0f} | "
             + (f"{r['load']:.1f} |" if "load" in r else "- |")
@@ -292,7 +296,9 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         ]
     for mode in ("pipeline", "train"):
         got = sorted(
-            (r["n"], r["rss_mb"]) for r in rows if r["mode"] == mode and r["device"] == "cpu"
+            (r["n"], r["rss_mb"])
+            for r in rows
+            if r["mode"] == mode and r["device"] == "cpu" and not r.get("compiled")
         )
         if len(got) >= 2:
             (n0, m0), (n1, m1) = got[0], got[-1]
@@ -318,6 +324,12 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, gen_note: str) 
         "Speed settings: on GPU, bf16 mixed precision (16-mixed without bf16) and "
         "channels-last; on CPU, float32 and the default memory format.",
     ]
+    if any(r.get("compiled") for r in rows):
+        lines += [
+            "",
+            "`train (compiled)`: `GeneXNet(compile_network=True)`; its epoch time includes "
+            "the one-off compile; inference runs the uncompiled network.",
+        ]
     if compiled:
         lines += [
             "",
@@ -350,6 +362,7 @@ def main() -> int:
     p.add_argument("--depth", type=int, default=1)
     p.add_argument("--max-batches", type=int, default=0, help="cap training batches (0 = all)")
     p.add_argument("--modes", default="pipeline,train,compile")
+    p.add_argument("--compile", action="store_true", help="train through torch.compile")
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument(
         "--rows-from", type=Path, help="re-render the report from the JSON lines of a log"
@@ -408,7 +421,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     # cheap data-path runs first, then the model; the report is rewritten after each run
     for mode in args.modes.split(","):
-        for n in sizes if mode != "compile" else sizes[-1:]:
+        for n in sizes if mode != "compile" else sizes[-1:]:  # compile: no data needed
             for device in devices if mode != "pipeline" else ["cpu"]:
                 side = max([r["grid"] for r in rows] or [math.ceil(math.sqrt(args.n_genes))])
                 target = str(side) if mode == "compile" else stores[n]

@@ -126,3 +126,14 @@ def test_one_data_module_for_memory_and_disk(tmp_path: Path) -> None:
     assert loader_options(on_disk=True)["num_workers"] >= 1
     assert loader_options(on_disk=True)["persistent_workers"] is True
     assert loader_options(on_disk=False, accelerator="cpu")["pin_memory"] is False
+
+
+def test_compiled_training_keeps_plain_weights(tmp_path: Path) -> None:
+    ad = _cohort(n=30, g=16)
+    model = GeneXNet(**{**TINY, "max_epochs": 1, "compile_network": True})
+    model.fit(ad, label_key="project")
+    assert model.network is not None
+    assert not any("_orig_mod" in k for k in model.network.state_dict())
+    assert model.predict_proba(ad).shape == (30, 3)
+    path = model.save(tmp_path / "m.safetensors")
+    assert GeneXNet.load(path).get_params()["compile_network"] is True

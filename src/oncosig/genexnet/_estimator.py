@@ -57,6 +57,7 @@ _EST_PARAMS = (
     "strategy",
     "num_workers",
     "trainer_options",
+    "compile_network",
     "progress",
 )
 
@@ -125,6 +126,8 @@ class GeneImageClassifier:
         DataLoader workers (default: 0 in memory on small machines, 1-2 for on-disk data).
     trainer_options
         Extra ``lightning.Trainer`` arguments (e.g. ``{"limit_train_batches": 50}``).
+    compile_network
+        Train through ``torch.compile`` (one-off compile time; pays off on long epochs).
     progress
         Show Lightning's progress bar.
     """
@@ -156,6 +159,7 @@ class GeneImageClassifier:
         strategy: str = "auto",
         num_workers: int | None = None,
         trainer_options: dict[str, Any] | None = None,
+        compile_network: bool = False,
         progress: bool = False,
     ) -> None:
         self.arch = arch
@@ -180,6 +184,7 @@ class GeneImageClassifier:
         self.strategy = strategy
         self.num_workers = num_workers
         self.trainer_options = dict(trainer_options or {})
+        self.compile_network = compile_network
         self.progress = progress
         self.network: nn.Module | None = None
         self.grid: GeneGrid | None = None
@@ -297,6 +302,7 @@ class GeneImageClassifier:
             strategy=self.strategy,
             progress=self.progress,
             trainer_options=self.trainer_options,
+            compile_network=self.compile_network,
         )
         self.history_ += module.history
         self.network.eval()
@@ -478,23 +484,7 @@ class GeneImageClassifier:
     def _store_columns(self, store: ExpressionStore) -> np.ndarray:
         """Column of each model gene in an on-disk store (-1 where the store lacks it)."""
         assert self.grid is not None
-        if store.var_names.has_duplicates:
-            raise OncosigInputError("the data have duplicate gene identifiers; make them unique")
-        pos = store.var_names.get_indexer(list(self.grid.genes))
-        if (pos < 0).all():
-            raise OncosigInputError(
-                "the on-disk data share no gene identifier with the model; harmonise them "
-                "(oncosig.genes.align_genes) before writing the store",
-                path=store.path,
-            )
-        if (pos < 0).any():
-            logger.warning(
-                "%d of the model's %d genes are missing from %s; they carry no signal",
-                int((pos < 0).sum()),
-                pos.size,
-                store.path,
-            )
-        return pos.astype(np.int64)
+        return store.columns_of(self.grid.genes)
 
     @torch.no_grad()
     def predict_proba(self, adata: Data, *, batch_size: int = 256) -> np.ndarray:

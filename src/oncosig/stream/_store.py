@@ -143,6 +143,28 @@ class ExpressionStore:
         state["_pid"] = -1
         return state
 
+    def columns_of(self, genes: Sequence[str]) -> np.ndarray:
+        """Column of each of ``genes`` in the store; ``-1`` where the store lacks it."""
+        if self.var_names.has_duplicates:
+            raise OncosigInputError(
+                "the store has duplicate gene identifiers; make them unique", path=self.path
+            )
+        pos = self.var_names.get_indexer([str(g) for g in genes])
+        if len(pos) and (pos < 0).all():
+            raise OncosigInputError(
+                "the on-disk data share no gene identifier with the model; harmonise them "
+                "(oncosig.genes.align_genes) before writing the store",
+                path=self.path,
+            )
+        if (pos < 0).any():
+            logger.warning(
+                "%d of %d genes are missing from %s; they carry no signal",
+                int((pos < 0).sum()),
+                pos.size,
+                self.path,
+            )
+        return pos.astype(np.int64)
+
     # -- reading ------------------------------------------------------------------------
     def read(self, rows: np.ndarray | Sequence[int], *, dtype: Any = np.float32) -> np.ndarray:
         """Rows ``rows`` (any order, duplicates allowed) as a dense ``(len(rows), n_vars)`` array.
