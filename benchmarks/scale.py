@@ -389,8 +389,8 @@ def main() -> int:
 
     if args.rows_from:
         lines = args.rows_from.read_text(encoding="utf-8").splitlines()
-        rows = [json.loads(line) for line in lines if line.startswith("{")]
-        text = report(rows, args, "measured by an earlier run of this script")
+        saved = [json.loads(line) for line in lines if line.startswith("{")]
+        text = report(saved, args, "measured by an earlier run of this script")
         print(text)
         if not args.no_write:
             from oncosig._atomic import write_text

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from ddp_train import make_data  # noqa: E402
 from oncosig.stream import write_store  # noqa: E402
 
 
-def _run(out: Path, devices: int, *extra: str) -> list[dict[str, object]]:
+def _run(out: Path, devices: int, *extra: str) -> list[dict[str, Any]]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     env.pop("LOCAL_RANK", None)
     proc = subprocess.run(
