@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.stats import hypergeom
 
 from oncosig._errors import OncosigInputError
+from oncosig.de._fdr import bh_fdr
 from oncosig.enrich._gmt import GeneSetLibrary
 from oncosig.enrich._ids import to_symbols
 from oncosig.enrich._library import load_library
@@ -18,24 +19,6 @@ from oncosig.enrich._library import load_library
 log = logging.getLogger(__name__)
 
 ORA_COLUMNS = ["term", "overlap", "set_size", "pvalue", "fdr", "genes"]
-
-
-def bh_fdr(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1; NaN stays NaN)."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    n = q.size
-    if n == 0:
-        return out
-    order = np.argsort(q)
-    ranked = q[order] * n / np.arange(1, n + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    adj = np.empty(n)
-    adj[order] = np.minimum(ranked, 1.0)
-    out[ok] = adj
-    return out
 
 
 def ora(
