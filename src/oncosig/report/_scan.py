@@ -30,6 +30,7 @@ class RunContents:
     images: list[Path] = field(default_factory=list)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
     other_files: list[Path] = field(default_factory=list)
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[tuple[Path, pd.DataFrame]]:
         """Tables of one kind (see :func:`table_kind`)."""
@@ -52,7 +53,11 @@ def table_kind(df: pd.DataFrame) -> str:
     """Classify a table by its columns.
 
     Returns one of ``enrichment``, ``ranking``, ``common_genes``, ``de``, ``noise``,
-    ``training``, ``predictions``, ``degnext_predictions``, ``metrics``.
+    ``training``, ``predictions``, ``cv_predictions`` (per-fold predictions of a
+    cross-validation: ``model``, ``fold``, ``prediction``), ``splits`` (a CV split
+    manifest), ``cv_summary`` (one row per model, ``*_mean``/``*_std`` columns),
+    ``cv_folds`` (per-fold metrics of several models), ``degnext_predictions``,
+    ``metrics``.
     """
     cols = set(map(str, df.columns))
     if {"term", "fdr"} <= cols or {"term", "pvalue"} <= cols:
@@ -69,7 +74,13 @@ def table_kind(df: pd.DataFrame) -> str:
     if "epoch" in cols and any("loss" in c.lower() or "acc" in c.lower() for c in cols):
         return "training"
     if "prediction" in cols:
-        return "predictions"
+        return "cv_predictions" if {"model", "fold"} <= cols else "predictions"
+    if {"sample", "fold", "label"} <= cols:
+        return "splits"
+    if "model" in cols and any(c.endswith("_mean") for c in cols):
+        return "cv_summary"
+    if {"model", "fold"} <= cols:
+        return "cv_folds"
     if "label" in cols and set(df["label"].dropna().astype(str)) <= DEG_LABELS and len(df):
         return "degnext_predictions"
     return "metrics"
@@ -88,7 +99,8 @@ def _read_table(path: Path) -> pd.DataFrame:
 def scan_run(run_dir: str | Path) -> RunContents:
     """Read the run records, CSV/TSV tables and PNG figures of ``run_dir``.
 
-    Files that cannot be read are listed (``unreadable``), never fatal.
+    Files that cannot be read are listed (``unreadable``), never fatal.  A table equal to
+    one read before it is listed in ``duplicates`` (``(path, same_as)``) and not repeated.
     """
     root = Path(run_dir)
     out = RunContents(root=root)
@@ -113,7 +125,12 @@ def scan_run(run_dir: str | Path) -> RunContents:
                     out.unreadable.append((p, "too large to include"))
                     continue
                 df = _read_table(p)
-                out.tables.setdefault(table_kind(df), []).append((p, df))
+                kind = table_kind(df)
+                same = next((q for q, d in out.of(kind) if d.equals(df)), None)
+                if same is not None:
+                    out.duplicates.append((p, same))
+                    continue
+                out.tables.setdefault(kind, []).append((p, df))
             elif suffix == ".png":
                 out.images.append(p)
             else:
