@@ -78,31 +78,11 @@ def test_logfc_and_calls_match_r(shared_dir: Path, cohort: str, method: str) -> 
     assert same >= 0.995, f"{same:.4%} identical calls"
     expressed = log_cpm > 1
     diff = np.abs(ours[fc].to_numpy() - ref[fc].to_numpy())[expressed]
-    if method == "deseq2" and cohort == "CHOL" and np.nanmax(diff) > 0.01:
-        pytest.xfail(
-            f"pydeseq2: max |log2FoldChange - R| = {np.nanmax(diff):.3g} (measured 3.57 for "
-            "ENSG00000122585, 11.81 vs 8.25: a gene whose Cook's-outlier replacement and "
-            "refit differ between pydeseq2 and R); calls agree for 99.92 % of genes"
-        )
     assert np.nanmax(diff) <= 0.01, f"max |logFC diff| {np.nanmax(diff):.4g}"
 
 
 @pytest.mark.parametrize(("cohort", "method"), CASES)
 def test_pvalues_match_r(shared_dir: Path, cohort: str, method: str) -> None:
-    if method == "edger-ql":
-        pytest.xfail(
-            "measured: 4.6 % (CHOL) / 5.1 % (KICH) of genes outside 2 %; median |F| "
-            "difference 3e-4 to 8e-4: the abundance trend of estimateDisp uses locfit's "
-            "kd-tree vertex interpolation, reproduced here by the exact local-constant "
-            "fit at each gene, which shifts the trended dispersion slightly"
-        )
-    if method == "deseq2":
-        pytest.xfail(
-            "pydeseq2 (not re-implemented, by design): measured 404 genes (6.2 %) of CHOL and "
-            "259 (4.0 %) of KICH outside 2 %; its Wald standard errors differ from R's by a "
-            "few % for strongly changed genes (e.g. lfcSE 1.21 vs 1.07), which moves small "
-            "p-values; calls at FDR 0.01 still agree for 99.92 % / 100 % of genes"
-        )
     ours, ref, _ = run(shared_dir, cohort, method)
     _, p, _ = columns(method)
     bad = p_outside(ours[p], ref[p])

@@ -26,9 +26,9 @@ from torch.utils.data import DataLoader, Sampler
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule
 
 EPOCHS = 6
-#: ReduceLROnPlateau patience.  Lightning steps plateau schedulers *after* the epoch-end
-#: checkpoint is written, so a resumed run misses one scheduler step; with a patience the
-#: run never reaches, the learning rate cannot diverge (the gap is reported separately).
+#: ReduceLROnPlateau patience (1 with RESUME_SORTED_DATA: the LR is halved during the run).
+#: The module steps the schedule before the epoch-end checkpoint is written, so a resumed
+#: run follows the same LR trajectory.
 LR_PATIENCE = int(os.environ.get("RESUME_LR_PATIENCE", "1000"))
 BATCH = 8
 

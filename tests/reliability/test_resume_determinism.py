@@ -33,22 +33,15 @@ def _run(
     return res
 
 
-PLATEAU_REASON = (
-    "Lightning steps ReduceLROnPlateau after the epoch-end checkpoint is written, so a resumed "
-    "GeneImageClassifierModule misses one plateau step once the LR patience is reached "
-    "(src/oncosig/genexnet/_lightning.py; reported)"
-)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "env",
     [
         pytest.param({}, id="lr-plateau-not-reached"),
+        # the LR is halved during the run: GeneImageClassifierModule steps ReduceLROnPlateau
+        # itself at the end of validation, before the epoch-end checkpoint is written
         pytest.param(
-            {"RESUME_SORTED_DATA": "1", "RESUME_LR_PATIENCE": "1"},
-            id="lr-plateau-reached",
-            marks=pytest.mark.xfail(strict=True, reason=PLATEAU_REASON),
+            {"RESUME_SORTED_DATA": "1", "RESUME_LR_PATIENCE": "1"}, id="lr-plateau-reached"
         ),
     ],
 )

@@ -30,6 +30,18 @@ PatienceOpt = typer.Option(
 ThreadsOpt = typer.Option(None, "--threads", min=1, help="torch threads (default: torch's choice).")
 PrecisionOpt = typer.Option("bf16-mixed", "--precision", help="bf16-mixed or 32-true.")
 ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Lightning progress bars.")
+CheckpointDirOpt = typer.Option(
+    None,
+    "--checkpoint-dir",
+    help="Folder of the resumable epoch checkpoints (default: OUT.resume/; removed once OUT "
+    "is written).",
+)
+ResumeOpt = typer.Option(
+    False,
+    "--resume",
+    help="Continue a killed run from its checkpoints (same data and options): the result "
+    "equals an uninterrupted run's.",
+)
 
 
 def _model(
@@ -83,25 +95,39 @@ def train_cmd(
     threads: int | None = ThreadsOpt,
     precision: str = PrecisionOpt,
     progress: bool = ProgressOpt,
+    checkpoint_dir: Path | None = CheckpointDirOpt,
+    resume: bool = ResumeOpt,
     overwrite: bool = OverwriteOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """General learning on one cohort: level 1 on T1 (T2 if T1 is missing), level 2 on F1."""
+    """General learning on one cohort: level 1 on T1 (T2 if T1 is missing), level 2 on F1.
+
+    Checkpoints are written at the end of every epoch; after a crash or a kill, the same
+    command with --resume continues from them.
+    """
     from oncosig._repro import write_run_record
+    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
     from oncosig.io import read_degnext
 
     _check_out(out, overwrite)
+    ckpt_names = ("level1.ckpt", "level2.ckpt")
+    ckpt_dir = prepare_checkpoint_dir(
+        checkpoint_dir or default_checkpoint_dir(out),
+        ckpt_names,
+        resume=resume,
+        overwrite=overwrite,
+    )
     adata = read_degnext(data, cohort=cohort)
     present = set(adata.obs["split"].astype(str))
     l1 = "T1" if "T1" in present else "T2"
     if l1 not in present or "F1" not in present:
         raise ValueError(f"{cohort}: training needs T1 or T2 and F1; present: {sorted(present)}")
     model = _model(arch, epochs, finetune_epochs, lr, patience, seed, threads, precision, progress)
-    model.fit(adata, splits=[l1])
+    model.fit(adata, splits=[l1], checkpoint_dir=ckpt_dir, resume=resume)
     result: dict[str, Any] = {"level1_split": l1}
     if l1 == "T1" and "T2" in present:
         result["T2"] = _short(model.evaluate(adata, splits=["T2"], task="ternary"))
-    model.finetune(adata, splits=["F1"])
+    model.finetune(adata, splits=["F1"], checkpoint_dir=ckpt_dir, resume=resume)
     if "T3" in present:
         result["T3"] = _short(model.evaluate(adata, splits=["T3"]))
     model.save(out, overwrite=overwrite)
@@ -110,8 +136,9 @@ def train_cmd(
         command="degnext train",
         config={**model.config, "data": str(data), "cohort": cohort},
         seed=seed,
-        extra={"metrics": result},
+        extra={"metrics": result, "resumed": resume},
     )
+    remove_checkpoints(ckpt_dir, ckpt_names)
     if as_json:
         echo_json(result)
     else:

@@ -47,6 +47,18 @@ ModelOpt = typer.Option(
     help="GeneXNet checkpoint (.safetensors); default: the model shipped with oncosig.",
 )
 ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Show training progress bars.")
+CheckpointDirOpt = typer.Option(
+    None,
+    "--checkpoint-dir",
+    help="Folder of the resumable epoch checkpoint (default: OUT.resume/; removed once OUT "
+    "is written).",
+)
+ResumeOpt = typer.Option(
+    False,
+    "--resume",
+    help="Continue a killed run from its checkpoint (same data and options): the result "
+    "equals an uninterrupted run's.",
+)
 
 
 def read_data(paths: list[Path]) -> AnnData:
@@ -159,13 +171,27 @@ def train(
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
     progress: bool = ProgressOpt,
+    checkpoint_dir: Path | None = CheckpointDirOpt,
+    resume: bool = ResumeOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
-    """Train GeneXNet on DATA with labels from a TSV or from TCGA barcodes."""
+    """Train GeneXNet on DATA with labels from a TSV or from TCGA barcodes.
+
+    A checkpoint is written at the end of every epoch; after a crash or a kill, the same
+    command with --resume continues from it.
+    """
     from oncosig._atomic import check_can_write
+    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
     from oncosig.genexnet import GeneXNet
 
     check_can_write(out, overwrite=overwrite)
+    ckpt_names = ("fit.ckpt",)
+    ckpt_dir = prepare_checkpoint_dir(
+        checkpoint_dir or default_checkpoint_dir(out),
+        ckpt_names,
+        resume=resume,
+        overwrite=overwrite,
+    )
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
     config = {
@@ -185,15 +211,16 @@ def train(
         "seed": seed,
     }
     model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
-    model.fit(adata, y.to_numpy())
+    model.fit(adata, y.to_numpy(), checkpoint_dir=ckpt_dir, resume=resume)
     model.save(out, overwrite=overwrite)
     _record(
         out,
         "genexnet train",
         {**config, "data": [str(p) for p in data], "label_column": label_column},
         seed,
-        {"training": model.training_, "classes": model.classes_},
+        {"training": model.training_, "classes": model.classes_, "resumed": resume},
     )
+    remove_checkpoints(ckpt_dir, ckpt_names)
     typer.echo(
         f"wrote {out} ({len(model.classes_)} classes, {len(model.genes_)} genes, {adata.n_obs} samples)"
     )

@@ -1,21 +1,22 @@
 """edgeR's quasi-likelihood pipeline after TMM, for two groups (edgeR 3.40, legacy QL).
 
 ``calcNormFactors(TMM)`` -> ``estimateDisp`` (APL on a 21-point grid, common
-dispersion, abundance trend by a local-constant tricube smoother as ``locfit(deg=0)``)
--> ``glmQLFit`` (trended dispersion, QL dispersions squeezed towards an abundance
-trend by limma's ``squeezeVar``) -> ``glmQLFTest`` (F test, Poisson bound).
+dispersion, abundance trend by ``WLEB``: ``locfitByCol`` with locfit's adaptive-tree
+evaluation, see :mod:`oncosig.de._locfit`) -> ``glmQLFit`` (trended dispersion, QL
+dispersions squeezed towards an abundance trend by limma's ``squeezeVar``) ->
+``glmQLFTest`` (F test, Poisson bound).  edgeR 3.40 has no ``legacy`` argument: its
+``glmQLFit`` is what edgeR >= 4 calls ``legacy=TRUE``.
 Arrays are genes x samples; ``group`` holds 0 (reference) and 1.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from scipy import stats
 
 from oncosig.de._glm import glm_fit_lrt, null_counts
 from oncosig.de._limma import squeeze_var
+from oncosig.de._locfit import locfit_by_col
 from oncosig.de._nbcore import (
     SplitCounts,
     ave_log_cpm,
@@ -24,41 +25,6 @@ from oncosig.de._nbcore import (
     oneway_fit,
 )
 from oncosig.de._optim import maximize_interpolant
-
-
-def locfit_constant(x: np.ndarray, y: np.ndarray, span: float) -> np.ndarray:
-    """Local-constant tricube smoother with nearest-neighbour bandwidth, at the data points.
-
-    The bandwidth at ``x_i`` is the distance to its ``floor(n * span)``-th nearest
-    neighbour (``locfit(alpha=span, deg=0)``); every column of ``y`` is smoothed.
-    locfit itself evaluates on an adaptive tree and interpolates; this evaluates the
-    local fit exactly at each point.
-    """
-    n = x.size
-    k = max(1, math.floor(n * span))
-    if span * n < 2 or n <= 1:
-        return y.copy()
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    ys = y[order]
-    out = np.empty_like(ys)
-    step = max(1, (1 << 21) // n)
-    for start in range(0, n, step):
-        idx = np.arange(start, min(start + step, n))
-        # k-th nearest neighbour distance: the best window of k consecutive sorted points
-        lo = idx[:, None] - np.arange(k)[None, :]
-        lo = np.clip(lo, 0, n - k)
-        h = np.maximum(xs[idx, None] - xs[lo], xs[lo + k - 1] - xs[idx, None]).min(axis=1)
-        h = np.where(h > 0, h, np.finfo(float).tiny)
-        # the k nearest neighbours of consecutive sorted points lie in one column band
-        band = slice(int(lo.min()), int(lo.max()) + k)
-        u = np.abs(xs[None, band] - xs[idx, None]) / h[:, None]
-        t = np.maximum(1.0 - u * u * u, 0.0)
-        w = t * t * t
-        out[idx] = (w @ ys[band]) / w.sum(axis=1)[:, None]
-    res = np.empty_like(out)
-    res[order] = out
-    return res
 
 
 def residual_df_zero(sc: SplitCounts, beta: np.ndarray) -> np.ndarray:
@@ -83,7 +49,15 @@ def estimate_disp_trended(
     grid_range: tuple[float, float] = (-10.0, 10.0),
     span: float | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """edgeR ``estimateDisp(design)`` up to the trend: common, trended, AveLogCPM."""
+    """edgeR ``estimateDisp(design)`` up to the trend: common, trended, AveLogCPM.
+
+    The trend is ``WLEB(trend.method="locfit")``: the APL grid of the genes with a
+    total count of at least ``min_row_sum`` is smoothed against AveLogCPM by
+    ``locfitByCol(degree=0)`` (:func:`oncosig.de._locfit.locfit_by_col`) with WLEB's
+    default span ``0.25 + 0.75 * sqrt(50 / n)`` (1 for ``n <= 50`` genes), then
+    maximised per gene.  Genes below ``min_row_sum`` get the trend value of the
+    selected gene with the smallest AveLogCPM.
+    """
     total = sum(sc.ysum)
     sel = total >= min_row_sum
     rows = np.flatnonzero(sel)
@@ -97,8 +71,8 @@ def estimate_disp_trended(
     alc = ave_log_cpm(y, lib, dispersion=common)
     n_sel = rows.size
     if span is None:
-        span = (10 / n_sel) ** 0.23 if n_sel > 10 else 1.0
-    m0 = locfit_constant(alc[rows], l0, span)
+        span = 0.25 + 0.75 * (50 / n_sel) ** 0.5 if n_sel > 50 else 1.0
+    m0 = locfit_by_col(l0, alc[rows], span)
     trend = 0.1 * 2.0 ** maximize_interpolant(pts, m0)
     trended = np.full(sc.n_genes, trend[int(np.argmin(alc[rows]))])
     trended[rows] = trend

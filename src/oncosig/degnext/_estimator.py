@@ -17,6 +17,7 @@ from oncosig._checkpoint import load_checkpoint, save_checkpoint, split_prefix
 from oncosig._constants import LABEL_NAMES
 from oncosig._errors import OncosigInputError
 from oncosig._repro import seed_everything
+from oncosig._resume import SUFFIX, data_fingerprint, fingerprint
 from oncosig.degnext._data import (
     GeneRows,
     cohort_of,
@@ -183,7 +184,23 @@ class DEGnext:
             raise OncosigInputError("no labelled genes to train on in the given splits")
         return parts
 
-    def _run(self, net: DEGnextNet, parts: list[GeneRows], *, level: int) -> dict[str, Any]:
+    def _run_id(self, parts: list[GeneRows], level: int) -> str:
+        """Fingerprint of a training level: settings, level, genes, labels, size factors."""
+        cfg = {k: v for k, v in self.config.items() if k not in ("progress", "num_threads")}
+        data = [
+            [p.cohort, data_fingerprint(p.genes, p.y), data_fingerprint([], p.x)] for p in parts
+        ]
+        return fingerprint({"level": level, "config": cfg, "data": data})
+
+    def _run(
+        self,
+        net: DEGnextNet,
+        parts: list[GeneRows],
+        *,
+        level: int,
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
+    ) -> dict[str, Any]:
         c = self.config
         train, val = [], []
         for i, p in enumerate(parts):
@@ -204,10 +221,22 @@ class DEGnext:
             channels_last=c["channels_last"],
             progress=c["progress"],
             seed=c["seed"],
+            checkpoint=None
+            if checkpoint_dir is None
+            else Path(checkpoint_dir) / f"level{level}{SUFFIX}",
+            resume=resume,
+            fingerprint=self._run_id(parts, level),
         )
 
     # ---------------------------------------------------------------- training
-    def fit(self, data: Data, *, splits: Sequence[str] | None = ("T1",)) -> DEGnext:
+    def fit(
+        self,
+        data: Data,
+        *,
+        splits: Sequence[str] | None = ("T1",),
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
+    ) -> DEGnext:
         """Level 1: train the 3-class network from scratch on ``splits`` of every cohort.
 
         Parameters
@@ -216,6 +245,15 @@ class DEGnext:
             One cohort or several (mini-batches never mix cohorts).
         splits
             Training splits (paper: T1).  ``None`` = every row.
+        checkpoint_dir
+            Folder for a resumable checkpoint of this level, ``level{n}.ckpt``, replaced
+            atomically at the end of every epoch (weights, optimizer, early stopping, best
+            weights, random generators; read back with ``weights_only=True``).  None
+            writes none.
+        resume
+            Continue this level's run from ``checkpoint_dir`` (a missing checkpoint starts
+            afresh); the result equals an uninterrupted run's (bit-identical on CPU).
+            Without it, an existing checkpoint is refused.
 
         Returns
         -------
@@ -226,14 +264,23 @@ class DEGnext:
         self.size_factors = {}
         parts = self._train_parts(data, splits, binary=False)
         net = create_model(self.config["arch"], num_classes=3, **self.config["net_kwargs"])
-        self.history["level1"] = self._run(net, parts, level=1)
+        self.history["level1"] = self._run(
+            net, parts, level=1, checkpoint_dir=checkpoint_dir, resume=resume
+        )
         self.history["level1"]["cohorts"] = [p.cohort for p in parts]
         self.history["level1"]["n_genes"] = int(sum(len(p.y) for p in parts))
         self.net = net
         self.level1_net = copy.deepcopy(net)
         return self
 
-    def finetune(self, data: Data, *, splits: Sequence[str] | None = ("F1",)) -> DEGnext:
+    def finetune(
+        self,
+        data: Data,
+        *,
+        splits: Sequence[str] | None = ("F1",),
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
+    ) -> DEGnext:
         """Level 2: one-logit head, ``BCEWithLogitsLoss``, fine-tune every layer on DR/UR genes.
 
         Parameters
@@ -242,6 +289,15 @@ class DEGnext:
             One cohort or several.
         splits
             Fine-tuning splits (paper: F1).  Neutral genes are left out.
+        checkpoint_dir
+            Folder for a resumable checkpoint of this level, ``level{n}.ckpt``, replaced
+            atomically at the end of every epoch (weights, optimizer, early stopping, best
+            weights, random generators; read back with ``weights_only=True``).  None
+            writes none.
+        resume
+            Continue this level's run from ``checkpoint_dir`` (a missing checkpoint starts
+            afresh); the result equals an uninterrupted run's (bit-identical on CPU).
+            Without it, an existing checkpoint is refused.
 
         Returns
         -------
@@ -256,7 +312,9 @@ class DEGnext:
         parts = self._train_parts(data, splits, binary=True)
         net = copy.deepcopy(self.level1_net)
         net.reset_classifier(1)
-        self.history["level2"] = self._run(net, parts, level=2)
+        self.history["level2"] = self._run(
+            net, parts, level=2, checkpoint_dir=checkpoint_dir, resume=resume
+        )
         self.history["level2"]["cohorts"] = [p.cohort for p in parts]
         self.history["level2"]["n_genes"] = int(sum(len(p.y) for p in parts))
         self.net = net

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -14,8 +13,9 @@ from sklearn.metrics import (
     matthews_corrcoef,
     precision_score,
     recall_score,
-    roc_auc_score,
 )
+
+from oncosig._metrics import roc_auc
 
 METRIC_KEYS = ("accuracy", "precision", "recall", "f1", "mcc", "roc_auc", "n_genes")
 
@@ -66,25 +66,4 @@ def classification_metrics(
 
 
 def _roc_auc(y_true: np.ndarray, scores: np.ndarray | None) -> float:
-    if scores is None:
-        return math.nan
-    s = np.asarray(scores, dtype=np.float64)
-    present = np.unique(y_true)
-    if present.size < 2:
-        return math.nan
-    try:
-        if s.ndim == 1:
-            if not set(present.tolist()) <= {0, 1}:
-                return math.nan
-            return float(roc_auc_score(y_true, s))
-        if s.shape[1] == 2:
-            return float(roc_auc_score(y_true, s[:, 1]))
-        cols = s[:, present]
-        cols = cols / np.clip(cols.sum(axis=1, keepdims=True), 1e-12, None)
-        if present.size == 2:
-            return float(roc_auc_score(y_true == present[1], cols[:, 1]))
-        return float(
-            roc_auc_score(y_true, cols, multi_class="ovr", average="weighted", labels=present)
-        )
-    except ValueError:
-        return math.nan
+    return roc_auc(y_true, scores, average="weighted")

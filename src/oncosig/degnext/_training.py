@@ -7,30 +7,74 @@ import copy
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import lightning.pytorch as pl
 import numpy as np
 import torch
 
-from oncosig.degnext._data import GeneRows, make_loader
+from oncosig._resume import resume_setup
+from oncosig.degnext._data import CohortBatchSampler, GeneRows, make_loader
 from oncosig.degnext._lightning import DEGnextModule, logits_to_proba
 from oncosig.models.networks._degnext import DEGnextNet, rows_to_grid
 
 
 class _KeepBest(pl.Callback):
-    """Remember the weights of the epoch with the best validation accuracy."""
+    """Remember the weights of the epoch with the best validation accuracy.
+
+    Checked in ``on_validation_end``: the module logs ``val_acc`` in its own
+    ``on_validation_epoch_end``, which runs after the callbacks' hook of that name.
+    """
 
     def __init__(self) -> None:
         self.best = -np.inf
         self.state: dict[str, torch.Tensor] | None = None
         self.best_epoch = -1
 
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         acc = trainer.callback_metrics.get("val_acc")
         if acc is not None and float(acc) > self.best:
             self.best = float(acc)
             self.best_epoch = trainer.current_epoch
             self.state = copy.deepcopy(pl_module.state_dict())
+
+    def state_dict(self) -> dict[str, object]:
+        """Best accuracy, epoch and weights (tensors): saved in resumable checkpoints."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "state": self.state}
+
+    def load_state_dict(self, state_dict: dict[str, object]) -> None:
+        """Restore :meth:`state_dict`."""
+        self.best = float(state_dict["best"])  # type: ignore[arg-type]
+        self.best_epoch = int(state_dict["best_epoch"])  # type: ignore[call-overload]
+        self.state = state_dict["state"]  # type: ignore[assignment]
+
+
+class _LastTrainLoss(pl.Callback):
+    """The last epoch's mean training loss (kept in resumable checkpoints)."""
+
+    def __init__(self) -> None:
+        self.value = float("nan")
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.value = float(trainer.callback_metrics.get("train_loss", torch.tensor(np.nan)))
+
+    def state_dict(self) -> dict[str, float]:
+        """The loss, for a resumed run that has no epoch left to train."""
+        return {"value": self.value}
+
+    def load_state_dict(self, state_dict: dict[str, float]) -> None:
+        """Restore :meth:`state_dict`."""
+        self.value = float(state_dict["value"])
+
+
+class _EpochShuffle(pl.Callback):
+    """Shuffle epoch ``k`` with ``seed + k`` (also after a resume, which starts at epoch k)."""
+
+    def __init__(self, sampler: CohortBatchSampler) -> None:
+        self.sampler = sampler
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.sampler.epoch = trainer.current_epoch
 
 
 @contextlib.contextmanager
@@ -65,11 +109,17 @@ def train_level(
     channels_last: bool,
     progress: bool,
     seed: int,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    fingerprint: str = "",
 ) -> dict[str, object]:
     """Train ``net`` in place; returns a small history (epochs run, best validation accuracy).
 
     With validation rows and ``patience > 0``, training stops after ``patience`` epochs
     without a better validation accuracy and the best epoch's weights are restored.
+    ``checkpoint``: a resumable Lightning checkpoint written at the end of every epoch
+    (see :mod:`oncosig._resume`); ``resume`` continues from it; ``fingerprint`` identifies
+    the run (a checkpoint of another run is refused).
     """
     binary = int(net.config["num_classes"]) == 1
     module = DEGnextModule(net, lr=lr, channels_last=channels_last)
@@ -82,11 +132,15 @@ def train_level(
         else None
     )
     keep = _KeepBest()
-    callbacks: list[pl.Callback] = [keep]
+    assert isinstance(loader.batch_sampler, CohortBatchSampler)
+    last_loss = _LastTrainLoss()
+    callbacks: list[pl.Callback] = [keep, last_loss, _EpochShuffle(loader.batch_sampler)]
     if val_loader is not None and patience > 0:
         callbacks.append(
             pl.callbacks.EarlyStopping("val_acc", mode="max", patience=patience, check_finite=True)
         )
+    extra, plugins, ckpt_path = resume_setup(checkpoint, resume=resume, fingerprint=fingerprint)
+    callbacks += extra
     with _quiet_lightning():
         trainer = pl.Trainer(
             accelerator="cpu",
@@ -94,13 +148,20 @@ def train_level(
             max_epochs=max_epochs,
             precision=precision,  # type: ignore[arg-type]
             logger=False,
-            enable_checkpointing=False,
+            enable_checkpointing=bool(extra),
             enable_progress_bar=progress,
             enable_model_summary=False,
             num_sanity_val_steps=0,
             callbacks=callbacks,
+            plugins=plugins or None,
         )
-        trainer.fit(module, train_dataloaders=loader, val_dataloaders=val_loader)
+        trainer.fit(
+            module,
+            train_dataloaders=loader,
+            val_dataloaders=val_loader,
+            ckpt_path=ckpt_path,
+            weights_only=True,
+        )
     if keep.state is not None:
         module.load_state_dict(keep.state)
     net.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
@@ -108,7 +169,7 @@ def train_level(
         "epochs_run": int(trainer.current_epoch),
         "best_val_acc": None if keep.state is None else keep.best,
         "best_epoch": None if keep.state is None else keep.best_epoch,
-        "train_loss": float(trainer.callback_metrics.get("train_loss", torch.tensor(np.nan))),
+        "train_loss": last_loss.value,
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ from anndata import AnnData
 
 from oncosig._constants import COUNTS_LAYER, UNS_VALUE_KIND
 from oncosig._errors import OncosigInputError
+from oncosig.stream import ExpressionStore
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +94,18 @@ def participants(adata: AnnData, group_key: str | None) -> np.ndarray | None:
     if g.isna().any():
         g = g.where(g.notna(), pd.Series(adata.obs_names, index=adata.obs_names))
     return np.asarray(g.astype(str))
+
+
+#: Training/inference data: an in-memory AnnData, a backed AnnData, a store path or store.
+Data: TypeAlias = AnnData | str | Path | ExpressionStore
+
+
+def obs_view(data: Data) -> AnnData:
+    """An AnnData for labels and names; a store or path opens backed (matrix stays on disk)."""
+    if isinstance(data, AnnData):
+        return data
+    if isinstance(data, ExpressionStore):
+        return data.to_anndata()
+    import anndata
+
+    return anndata.read_h5ad(Path(data), backed="r")

@@ -6,7 +6,7 @@ import copy
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,13 +14,21 @@ import torch
 from anndata import AnnData
 from torch import nn
 
-from oncosig._checkpoint import load_checkpoint, save_checkpoint, split_prefix
-from oncosig._errors import OncosigInputError
 from oncosig._repro import seed_everything
-from oncosig.genexnet._data import aligned_counts, counts_matrix, participants, resolve_labels
+from oncosig._resume import SUFFIX, data_fingerprint, fingerprint
+from oncosig.genexnet._data import (
+    Data,
+    aligned_counts,
+    counts_matrix,
+    obs_view,
+    participants,
+    resolve_labels,
+)
+from oncosig.genexnet._finetune import finetune_classifier
 from oncosig.genexnet._grid import GeneGrid
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
 from oncosig.genexnet._metrics import classification_metrics
+from oncosig.genexnet._persist import CHECKPOINT_KIND, load_classifier, save_classifier
 from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler, select_genes
 from oncosig.genexnet._splits import holdout_split
 from oncosig.stream import (
@@ -33,8 +41,6 @@ from oncosig.stream import (
 )
 
 logger = logging.getLogger(__name__)
-
-CHECKPOINT_KIND = "genexnet"
 
 _EST_PARAMS = (
     "gene_order",
@@ -61,30 +67,10 @@ _EST_PARAMS = (
     "progress",
 )
 
-#: Training/inference data: an in-memory AnnData, a backed AnnData, a store path or store.
-Data: TypeAlias = AnnData | str | Path | ExpressionStore
+#: Settings that do not change what a training run computes (left out of its fingerprint).
+_NOT_IN_FINGERPRINT = ("progress", "num_workers")
 
-
-def _obs_view(data: Data) -> AnnData:
-    """An AnnData for labels and names; a store or path opens backed (matrix stays on disk)."""
-    if isinstance(data, AnnData):
-        return data
-    if isinstance(data, ExpressionStore):
-        return data.to_anndata()
-    import anndata
-
-    return anndata.read_h5ad(Path(data), backed="r")
-
-
-def _classifier(net: nn.Module) -> nn.Module:
-    """The head module of a registered network (for freezing everything else)."""
-    if hasattr(net, "get_classifier"):
-        return net.get_classifier()  # type: ignore[no-any-return,operator]
-    for name in ("head", "classifier", "fc"):
-        m = getattr(net, name, None)
-        if isinstance(m, nn.Module):
-            return m
-    raise TypeError(f"{type(net).__name__} exposes no classifier module to fine-tune")
+__all__ = ["CHECKPOINT_KIND", "Data", "GeneImageClassifier"]
 
 
 class GeneImageClassifier:
@@ -253,6 +239,21 @@ class GeneImageClassifier:
 
         return create_model(self.arch, num_classes=num_classes, in_chans=1, **self.net_params)  # type: ignore[no-any-return]
 
+    def _run_id(
+        self, phase: str, samples: Iterable[object], genes: Sequence[str], y: np.ndarray
+    ) -> str:
+        """Fingerprint of a training run: settings, phase, samples, genes, labels."""
+        params = {k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT}
+        return fingerprint(
+            {
+                "phase": phase,
+                "params": params,
+                "classes": self.classes_,
+                "samples": data_fingerprint(list(samples), y),
+                "genes": data_fingerprint(genes),
+            }
+        )
+
     def _train(
         self,
         images: torch.Tensor | ExpressionStore,
@@ -263,8 +264,15 @@ class GeneImageClassifier:
         lr: float,
         max_epochs: int,
         frozen: Sequence[nn.Module] = (),
+        checkpoint: Path | None = None,
+        resume: bool = False,
+        run_id: str = "",
     ) -> dict[str, Any]:
-        """Train on in-memory gene images, or on a store streamed through ``transform``."""
+        """Train on in-memory gene images, or on a store streamed through ``transform``.
+
+        ``checkpoint``/``resume``: a resumable epoch-end checkpoint (see :meth:`fit`);
+        ``run_id`` identifies the data and settings (stored in it, checked on resume).
+        """
         assert self.network is not None
         tr, va = self._inner_split(y, groups)
         self.network.train()
@@ -303,6 +311,9 @@ class GeneImageClassifier:
             progress=self.progress,
             trainer_options=self.trainer_options,
             compile_network=self.compile_network,
+            checkpoint=checkpoint,
+            resume=resume,
+            fingerprint=run_id,
         )
         self.history_ += module.history
         self.network.eval()
@@ -315,6 +326,8 @@ class GeneImageClassifier:
         *,
         label_key: str | None = None,
         group_key: str | None = "participant",
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
     ) -> GeneImageClassifier:
         """Fit preprocessing, grid and network on ``adata`` (training samples only).
 
@@ -332,8 +345,18 @@ class GeneImageClassifier:
         group_key
             ``adata.obs`` column of participants, so that the inner validation split never
             separates samples of one patient.
+        checkpoint_dir
+            Folder for a resumable training checkpoint, ``fit.ckpt``, replaced atomically
+            at the end of every epoch (weights, optimizer, LR schedule, early stopping,
+            best weights, random generators; Lightning format, read back with
+            ``weights_only=True``).  None writes none.  The folder is not cleaned up.
+        resume
+            Continue the run whose checkpoint is in ``checkpoint_dir`` (a missing one
+            starts afresh).  Same data, settings and seed give the same model as an
+            uninterrupted run (bit-identical on CPU).  Without ``resume``, an existing
+            checkpoint is refused (continue it, or delete it to start over).
         """
-        obs = _obs_view(adata)
+        obs = obs_view(adata)
         labels = resolve_labels(obs, y, label_key)
         self.classes_ = sorted(set(labels))
         if len(self.classes_) < 2:
@@ -372,13 +395,17 @@ class GeneImageClassifier:
             self.grid.side,
             len(self.classes_),
         )
+        y_int = self._encode(labels)
         summary = self._train(
             images,
-            self._encode(labels),
+            y_int,
             participants(obs, group_key),
             transform=transform,
             lr=self.lr,
             max_epochs=self.max_epochs,
+            checkpoint=None if checkpoint_dir is None else Path(checkpoint_dir) / f"fit{SUFFIX}",
+            resume=resume,
+            run_id=self._run_id("fit", obs.obs_names, genes, y_int),
         )
         self.training_ = {"fit": summary, "n_samples": int(obs.n_obs)}
         return self
@@ -418,66 +445,18 @@ class GeneImageClassifier:
         refit_scaler
             Refit the per-gene z-score on this cohort (default: keep the pre-trained one).
         """
-        self._check_fitted()
-        assert self.network is not None and self.grid is not None and self.scaler_ is not None
-        obs = _obs_view(adata)
-        labels = resolve_labels(obs, y, label_key)
-        classes = sorted(set(labels))
-        if len(classes) < 2:
-            raise ValueError("need at least two classes to fine-tune")
-        seed_everything(self.seed)
-        transform: GeneImageTransform | None = None
-        images: torch.Tensor | ExpressionStore
-        if is_on_disk(adata):
-            store = as_source(adata)
-            assert isinstance(store, ExpressionStore)
-            columns = self._store_columns(store)
-            if refit_scaler:
-                if (columns < 0).any():
-                    raise OncosigInputError(
-                        "refit_scaler needs every model gene in the on-disk data; align the "
-                        "genes (oncosig.genes.align_genes) before writing the store"
-                    )
-                self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit_streaming(
-                    store, columns=columns
-                )
-            images, transform = store, GeneImageTransform(columns, self.scaler_, self.grid)
-        else:
-            counts = aligned_counts(obs, self.grid.genes)
-            if refit_scaler:
-                self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
-            images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
-        if classes != self.classes_:
-            self.network.reset_classifier(len(classes))  # type: ignore[operator]
-            self.classes_ = classes
-        y_int = self._encode(labels)
-        groups = participants(obs, group_key)
-        lr = self.lr if lr is None else lr
-        head_lr = 10 * lr if head_lr is None else head_lr
-        phases: dict[str, Any] = {}
-        if freeze_epochs > 0:
-            head = _classifier(self.network)
-            frozen = [m for m in self.network.children() if m is not head]
-            for m in frozen:
-                m.requires_grad_(False)
-            try:
-                phases["frozen"] = self._train(
-                    images,
-                    y_int,
-                    groups,
-                    transform=transform,
-                    lr=head_lr,
-                    max_epochs=freeze_epochs,
-                    frozen=frozen,
-                )
-            finally:
-                self.network.requires_grad_(True)
-        epochs = self.max_epochs if max_epochs is None else max_epochs
-        if epochs > 0:
-            phases["unfrozen"] = self._train(
-                images, y_int, groups, transform=transform, lr=lr, max_epochs=epochs
-            )
-        self.training_ = {**self.training_, "finetune": phases, "n_finetune": int(obs.n_obs)}
+        finetune_classifier(
+            self,
+            adata,
+            y,
+            label_key=label_key,
+            group_key=group_key,
+            freeze_epochs=freeze_epochs,
+            max_epochs=max_epochs,
+            lr=lr,
+            head_lr=head_lr,
+            refit_scaler=refit_scaler,
+        )
         return self
 
     # -- inference ------------------------------------------------------------------------
@@ -532,7 +511,7 @@ class GeneImageClassifier:
     def predict_frame(self, adata: Data) -> pd.DataFrame:
         """Table indexed by sample: ``prediction`` and one probability column per class."""
         proba = self.predict_proba(adata)
-        names = _obs_view(adata).obs_names
+        names = obs_view(adata).obs_names
         df = pd.DataFrame(proba, index=pd.Index(names, name="sample"), columns=self.classes_)
         df.insert(0, "prediction", np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)])
         return df
@@ -545,7 +524,7 @@ class GeneImageClassifier:
         label_key: str | None = None,
     ) -> dict[str, float]:
         """Accuracy, macro F1, balanced accuracy and ROC AUC over all samples."""
-        labels = resolve_labels(_obs_view(adata), y, label_key)
+        labels = resolve_labels(obs_view(adata), y, label_key)
         proba = self.predict_proba(adata)
         pred = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
         return classification_metrics(labels, pred, proba, self.classes_)
@@ -553,48 +532,12 @@ class GeneImageClassifier:
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write one safetensors file: weights, fitted scaler, grid, genes, classes, config."""
-        self._check_fitted()
-        assert self.network is not None and self.grid is not None and self.scaler_ is not None
-        tensors: dict[str, torch.Tensor | np.ndarray] = {
-            f"model.{k}": v for k, v in self.network.state_dict().items()
-        }
-        tensors.update({f"prep.{k}": v for k, v in self.scaler_.state_dict().items()})
-        meta = {
-            "kind": CHECKPOINT_KIND,
-            "arch": self.arch,
-            "network_config": dict(self.network.config),  # type: ignore[arg-type]
-            "estimator": self.get_params(),
-            "grid": self.grid.to_dict(),
-            "classes": list(self.classes_),
-            "training": self.training_,
-        }
-        return save_checkpoint(path, tensors=tensors, meta=meta, overwrite=overwrite)
+        return save_classifier(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path) -> GeneImageClassifier:
         """Load a model written by :meth:`save` (no pickle is ever read)."""
-        from oncosig.models import create_model
-
-        tensors, meta = load_checkpoint(path, kind=CHECKPOINT_KIND)
-        params = dict(meta["estimator"])
-        arch = params.pop("arch", meta.get("arch", "genexnet"))
-        est: GeneImageClassifier
-        if arch == "genexnet":
-            from oncosig.genexnet._genexnet import GeneXNet
-
-            est = GeneXNet.__new__(GeneXNet)
-            GeneImageClassifier.__init__(est, arch, **params)
-        else:
-            est = GeneImageClassifier(arch, **params)
-        net = create_model(arch, **meta["network_config"])
-        net.load_state_dict(split_prefix(tensors, "model"), strict=True)
-        est.network = net.eval()
-        prep = {k: v.numpy() for k, v in split_prefix(tensors, "prep").items()}
-        est.scaler_ = LogCPMScaler.from_state(prep)
-        est.grid = GeneGrid.from_dict(meta["grid"])
-        est.classes_ = [str(c) for c in meta["classes"]]
-        est.training_ = dict(meta.get("training", {}))
-        return est
+        return load_classifier(path)
 
     def copy(self) -> GeneImageClassifier:
         """A deep copy (e.g. to fine-tune one pre-trained model on several folds)."""

@@ -7,6 +7,7 @@ import logging
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -16,6 +17,7 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping
 from torch import nn
 from torch.utils.data import DataLoader
 
+from oncosig._resume import resume_setup
 from oncosig.stream import RowBatchDataset, make_loader
 
 logger = logging.getLogger(__name__)
@@ -159,6 +161,9 @@ class GeneImageClassifierModule(L.LightningModule):
         self.channels_last = False  # set by fit_module on GPU
         self.compiled: Any = None  # torch.compile(network), set by fit_module on request
         self.samples_seen = 0
+        self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
+        self._plateau_state: dict[str, Any] | None = None
+        self._epoch_lr = float("nan")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.channels_last:
@@ -171,6 +176,7 @@ class GeneImageClassifierModule(L.LightningModule):
         for m in self.frozen:
             m.eval()
         self._train = []
+        self._epoch_lr = float(self.trainer.optimizers[0].param_groups[0]["lr"])
 
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
@@ -206,9 +212,13 @@ class GeneImageClassifierModule(L.LightningModule):
         tot = np.asarray(self._val, dtype=np.float64)
         n = tot[:, 2].sum()
         # over all validation samples (not an average of batch means)
-        self.log("val_loss", float(tot[:, 0].sum() / n), prog_bar=True)
+        val_loss = float(tot[:, 0].sum() / n)
+        self.log("val_loss", val_loss, prog_bar=True)
         self.log("val_acc", float(tot[:, 1].sum() / n), prog_bar=True)
         self._val = []
+        if not self.trainer.sanity_checking:
+            # the logged value (default dtype), as Lightning would have passed it
+            self._step_plateau(torch.tensor(val_loss, dtype=torch.get_default_dtype()))
 
     def on_train_epoch_end(self) -> None:
         rec: dict[str, float] = {"epoch": float(self.current_epoch)}
@@ -221,17 +231,54 @@ class GeneImageClassifierModule(L.LightningModule):
         for key in ("val_loss", "val_acc"):
             if key in self.trainer.callback_metrics:
                 rec[key] = float(self.trainer.callback_metrics[key])
-        rec["lr"] = float(self.trainer.optimizers[0].param_groups[0]["lr"])
+        rec["lr"] = self._epoch_lr  # the learning rate this epoch trained with
         self.history.append(rec)
+        if self.trainer.datamodule.val_set is None:  # type: ignore[attr-defined]
+            train_loss = self.trainer.callback_metrics.get("train_loss")
+            if train_loss is not None:
+                self._step_plateau(train_loss)
+
+    def _step_plateau(self, value: torch.Tensor) -> None:
+        """Step the LR schedule on the monitored loss, before any epoch-end checkpoint.
+
+        Lightning would step a ``ReduceLROnPlateau`` only after the epoch-end checkpoint
+        is written, so a resumed run would miss one step; the module steps it itself: on
+        the validation loss at the end of validation, else on the epoch's training loss.
+        """
+        if self.plateau is not None and not self.trainer.fit_loop.restarting:
+            self.plateau.step(value)
 
     def configure_optimizers(self) -> Any:
         params = [p for p in self.network.parameters() if p.requires_grad]
         opt = OPTIMIZERS[self.optimizer_name](params, lr=self.lr, weight_decay=self.weight_decay)
-        monitor = "val_loss" if self.trainer.datamodule.val_set is not None else "train_loss"  # type: ignore[attr-defined]
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        # stepped by the module (see _step_plateau), so not returned to Lightning
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             opt, mode="min", factor=0.5, patience=self.lr_patience
         )
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": monitor}}
+        if self._plateau_state is not None:
+            self.plateau.load_state_dict(self._plateau_state)
+            self._plateau_state = None
+        return opt
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Add the LR schedule, the epoch history and the sample count (resumable runs)."""
+        checkpoint["oncosig"] = {
+            "plateau": None if self.plateau is None else self.plateau.state_dict(),
+            "history": [dict(h) for h in self.history],
+            "samples_seen": int(self.samples_seen),
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore what :meth:`on_save_checkpoint` added."""
+        state = checkpoint.get("oncosig", {})
+        self.history = [dict(h) for h in state.get("history", [])]
+        self.samples_seen = int(state.get("samples_seen", 0))
+        plateau = state.get("plateau")
+        if plateau is not None:
+            if self.plateau is not None:  # optimizers already set up (strategy-dependent)
+                self.plateau.load_state_dict(plateau)
+            else:
+                self._plateau_state = dict(plateau)
 
 
 class BestWeights(Callback):
@@ -260,6 +307,16 @@ class BestWeights(Callback):
         if self.state is not None:
             pl_module.network.load_state_dict(self.state)  # type: ignore[union-attr]
 
+    def state_dict(self) -> dict[str, Any]:
+        """Best loss, epoch and weights (tensors): saved in resumable checkpoints."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "state": self.state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+        self.best = float(state_dict["best"])
+        self.best_epoch = int(state_dict["best_epoch"])
+        self.state = state_dict["state"]
+
 
 def precision_for(accelerator: str) -> str:
     """Mixed precision on GPU only (bf16 where supported), full precision on CPU."""
@@ -283,6 +340,9 @@ def fit_module(
     progress: bool = False,
     trainer_options: Mapping[str, Any] | None = None,
     compile_network: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    fingerprint: str = "",
 ) -> dict[str, Any]:
     """Train with early stopping and best-weight restore; returns a training summary.
 
@@ -308,6 +368,14 @@ def fit_module(
         Train through ``torch.compile(network)`` (weights shared; the network itself is
         left uncompiled).  Costs a one-off compile (~30 s) and needs a C++ compiler on
         CPU; ``benchmarks/scale.py`` measured ~1.9x faster GeneXNet training steps on CPU.
+    checkpoint
+        Resumable Lightning checkpoint written (atomically) at the end of every epoch;
+        None writes nothing.  See :mod:`oncosig._resume`.
+    resume
+        Continue from ``checkpoint`` when it exists (weights, optimizer, LR schedule, early
+        stopping, best weights, random generators, epoch counter).
+    fingerprint
+        Identifies the run; a checkpoint of another run is refused.
 
     Returns
     -------
@@ -323,6 +391,8 @@ def fit_module(
         EarlyStopping(monitor=monitor, patience=patience, mode="min"),
         best,
     ]
+    extra, plugins, ckpt_path = resume_setup(checkpoint, resume=resume, fingerprint=fingerprint)
+    callbacks += extra
     precision = precision_for(accelerator)
     gpu = precision != "32-true"
     if gpu:
@@ -336,10 +406,11 @@ def fit_module(
         strategy=strategy,
         precision=precision,  # type: ignore[arg-type]
         logger=False,
-        enable_checkpointing=False,
+        enable_checkpointing=bool(extra),
         enable_progress_bar=progress,
         enable_model_summary=False,
         callbacks=callbacks,
+        plugins=plugins or None,
         deterministic="warn",
         num_sanity_val_steps=0,
         # our batch sampler splits batches over DDP processes itself
@@ -355,7 +426,7 @@ def fit_module(
         warnings.filterwarnings("ignore", message=".*treespec.*")
         warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
         start = time.perf_counter()
-        trainer.fit(module, datamodule=data)
+        trainer.fit(module, datamodule=data, ckpt_path=ckpt_path, weights_only=True)
         seconds = time.perf_counter() - start
     module.compiled = None
     module.network.cpu()

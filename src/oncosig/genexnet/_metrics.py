@@ -12,8 +12,9 @@ from sklearn.metrics import (
     balanced_accuracy_score,
     confusion_matrix,
     f1_score,
-    roc_auc_score,
 )
+
+from oncosig._metrics import roc_auc
 
 
 def classification_metrics(
@@ -49,16 +50,10 @@ def classification_metrics(
         "balanced_accuracy": float(balanced_accuracy_score(t, p)),
         "roc_auc": float("nan"),
     }
-    if proba is not None and classes is not None and len(set(t)) >= 2 and set(t) <= set(classes):
-        proba = np.asarray(proba, dtype=np.float64)
-        if len(labels) == 2:
-            out["roc_auc"] = float(roc_auc_score(t == labels[1], proba[:, 1]))
-        elif set(t) == set(labels):
-            out["roc_auc"] = float(
-                roc_auc_score(
-                    t, proba / proba.sum(1, keepdims=True), multi_class="ovr", labels=labels
-                )
-            )
+    if proba is not None and classes is not None:
+        out["roc_auc"] = roc_auc(
+            t, proba, classes=labels, average="macro", require_all_classes=True
+        )
     return out
 
 
@@ -101,29 +96,20 @@ def summarize(per_fold: pd.DataFrame, *, by: str = "model") -> pd.DataFrame:
 
 
 def plot_confusion(cm: pd.DataFrame, *, ax: Any = None, title: str | None = None) -> Any:
-    """Heat map of a confusion table (counts annotated); returns the axes."""
-    import matplotlib.pyplot as plt
+    """Heat map of a confusion table (counts annotated); returns the axes.
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 + 0.6 * len(cm.columns), 0.8 + 0.6 * len(cm.index)))
-    values = cm.to_numpy()
-    ax.imshow(values, cmap="Blues")
-    ax.set_xticks(range(len(cm.columns)), [str(c) for c in cm.columns], rotation=45, ha="right")
-    ax.set_yticks(range(len(cm.index)), [str(c) for c in cm.index])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    vmax = values.max() if values.size else 0
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            ax.text(
-                j,
-                i,
-                str(values[i, j]),
-                ha="center",
-                va="center",
-                color="white" if values[i, j] > vmax / 2 else "black",
-                fontsize=8,
-            )
+    Drawn by :func:`oncosig.pl.confusion_matrix` (the one confusion plot of oncosig) from
+    the table's counts.
+    """
+    from oncosig.pl import confusion_matrix as plot
+
+    counts = cm.to_numpy().astype(np.int64)
+    rows, cols = np.nonzero(counts)
+    reps = counts[rows, cols]
+    y_true = np.repeat(np.asarray(cm.index, dtype=object)[rows], reps)
+    y_pred = np.repeat(np.asarray(cm.columns, dtype=object)[cols], reps)
+    labels = list(dict.fromkeys([*map(str, cm.index), *map(str, cm.columns)]))
+    ax = plot(y_true, y_pred, labels=labels, ax=ax)
     if title:
         ax.set_title(title)
     return ax
