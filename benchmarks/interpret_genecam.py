@@ -12,6 +12,10 @@ contains them.  Then, per class:
 - the overlap of the top 50 across the 3 seeds (genes common to all, mean pairwise Jaccard);
 - the agreement of Gene-CAM with integrated gradients and saliency (captum), seed 0.
 
+When the network has a gene embedding (preset ``compact``), the same tables are also made
+for Grad-CAM on the embedding layer's output: full grid resolution, one value per gene,
+instead of one CAM cell per block of neighbouring genes.
+
 Writes ``benchmarks/results/interpret.md``.  Usage::
 
     python benchmarks/interpret_genecam.py [--seeds 0,1,2] [--preset compact] [--epochs N]
@@ -96,6 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     train, test = adata[tr].copy(), adata[te].copy()
     cfg = preset(args.preset, **({"max_epochs": args.epochs} if args.epochs else {}))
     rankings, accs, times = [], [], []
+    emb_rankings: list[pd.DataFrame] = []
     first_model, first_scores = None, None
     for seed in seeds:
         t0 = time.perf_counter()
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> None:
         y = test.obs["project"].astype(str).to_numpy()
         scores = gene_scores(model, test)
         rankings.append(rank_genes(scores, y, predictions=pred, n_top=args.top))
+        emb = getattr(model.network, "embedding", None)
+        if emb is not None and not isinstance(emb, torch.nn.Identity):
+            emb_scores = gene_scores(model, test, layer=emb)
+            emb_rankings.append(rank_genes(emb_scores, y, predictions=pred, n_top=args.top))
         accs.append(float((pred == y).mean()))
         times.append(time.perf_counter() - t0)
         print(f"seed {seed}: held-out accuracy {accs[-1]:.4f} ({times[-1]:.0f} s)", flush=True)
@@ -114,20 +123,41 @@ def main(argv: list[str] | None = None) -> None:
     assert first_model is not None and first_scores is not None
     genes = first_model.genes_
     rank0 = rankings[0]
-    rows = []
-    for cls in sorted(set(rank0["class"])):
-        top = rank0[(rank0["class"] == cls) & (rank0["rank"] <= args.top)]["gene"].tolist()
-        de_top = set(_de_top(adata, genes, cls, args.de_top))
-        rows.append(
-            {
-                "class": cls,
-                "n_correct": int(rank0[rank0["class"] == cls]["n_samples"].iloc[0]),
-                f"top{args.top} in DE top{args.de_top}": len(set(top) & de_top),
-                "expected by chance": round(args.top * args.de_top / len(genes), 1),
-            }
-        )
-    de_table = pd.DataFrame(rows)
+    de_tops = {cls: set(_de_top(adata, genes, cls, args.de_top)) for cls in set(rank0["class"])}
+
+    def de_overlap(rank: pd.DataFrame) -> pd.DataFrame:
+        rows = []
+        for cls in sorted(set(rank["class"])):
+            top = rank[(rank["class"] == cls) & (rank["rank"] <= args.top)]["gene"].tolist()
+            rows.append(
+                {
+                    "class": cls,
+                    "n_correct": int(rank[rank["class"] == cls]["n_samples"].iloc[0]),
+                    f"top{args.top} in DE top{args.de_top}": len(set(top) & de_tops[cls]),
+                    "expected by chance": round(args.top * args.de_top / len(genes), 1),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    de_table = de_overlap(rank0)
     seed_table = ranking_overlap(rankings, k=args.top) if len(rankings) > 1 else pd.DataFrame()
+    emb_md: list[str] = []
+    if emb_rankings:
+        emb_seed = ranking_overlap(emb_rankings, k=args.top) if len(emb_rankings) > 1 else None
+        emb_md = [
+            "## Gene-resolved Grad-CAM on the gene-embedding layer",
+            "",
+            "Grad-CAM on the output of the per-pixel gene embedding (one value per gene), same "
+            f"models and samples. Top {args.top} (seed {seeds[0]}) among the DE top "
+            f"{args.de_top}:",
+            "",
+            _md(de_overlap(emb_rankings[0])),
+            "",
+            f"Overlap of the top {args.top} across seeds {args.seeds}:",
+            "",
+            _md(emb_seed) if emb_seed is not None else "(one seed only)",
+            "",
+        ]
 
     x0 = first_model.prepare(test[:1])
     with record_layer(first_model.network.cam_layer) as rec, torch.no_grad():
@@ -180,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         "",
         _md(methods),
         "",
+        *emb_md,
     ]
     write_text(args.out, "\n".join(md))
     print("\n".join(md))

@@ -35,12 +35,20 @@ def test_demo_writes_metrics_plot_and_record(
     assert code == 0, captured.err
     assert "genexnet" in captured.out and "logreg" in captured.out
     assert "per-class accuracy" in captured.out
-    metrics = pd.read_csv(out / "metrics.csv")
+    metrics = pd.read_csv(out / "cv_metrics.tsv", sep="\t")
     assert set(metrics["model"]) == {"genexnet", "logreg"} and len(metrics) == 4
     assert (out / "confusion_matrix.png").stat().st_size > 1000
     assert (out / "splits.tsv").is_file()
+    # per-fold training curves, the model fitted on all samples and its Gene-CAM
+    assert {"epoch", "train_loss"} <= set(pd.read_csv(out / "training" / "genexnet_fold0.csv"))
+    assert (out / "genexnet.safetensors").stat().st_size > 1000
+    top = pd.read_csv(out / "genecam" / "top_genes.csv")
+    assert top["class"].nunique() >= 2 and len(list((out / "genecam").glob("heatmap_*.png"))) >= 2
+    # a second run refuses to replace these outputs without --overwrite
+    assert _run(["demo", "--out", str(out), "--folds", "2", "--epochs", "1", "--no-progress"]) == 2
     record = json.loads((out / "run.json").read_text())
     assert record["command"] == "oncosig demo"
     assert {r["model"] for r in record["summary"]} == {"genexnet", "logreg"}
+    assert record["genecam"]["n_samples"] == 24  # 3 classes x 8 samples
     per_class = pd.read_csv(out / "per_class_accuracy.csv", index_col=0)
     assert list(per_class.columns) == ["n", "logreg", "genexnet"]

@@ -87,3 +87,10 @@ def test_bad_labels_are_refused(cohort) -> None:
         GeneXNet(**FAST).fit(cohort, label_key="nope")
     with pytest.raises(ValueError, match="two classes"):
         GeneXNet(**FAST).fit(cohort, np.repeat("x", cohort.n_obs))
+
+
+def test_gene_embedding_estimator_round_trip(cohort, tmp_path: Path) -> None:
+    model = GeneXNet(**{**FAST, "gene_embedding": 3}).fit(cohort, label_key="project")
+    assert model.network.config["grid_side"] == model.grid.side
+    loaded = GeneImageClassifier.load(model.save(tmp_path / "emb.safetensors"))
+    np.testing.assert_array_equal(loaded.predict_proba(cohort), model.predict_proba(cohort))

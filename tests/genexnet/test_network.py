@@ -99,3 +99,38 @@ def test_contract_and_registry() -> None:
     net.eval()
     rebuilt.eval()
     assert torch.equal(net(x), rebuilt(x))
+
+
+def test_gene_embedding_is_position_aware_and_checks_the_grid() -> None:
+    torch.manual_seed(0)
+    net = GeneXNetNetwork(
+        3, growth_rate=4, theta_d=0.25, theta_r=0.25, depth=2, gene_embedding=4, grid_side=6
+    )
+    x = torch.randn(5, 1, 6, 6)
+    out = net(x)
+    assert out.shape == (5, 3) and torch.isfinite(out).all()
+    out.sum().backward()
+    for name, p in net.named_parameters():
+        if name.startswith("head") or "embedding" in name:
+            assert p.grad is not None and p.grad.abs().sum() > 0, name
+    # per-pixel weights: the same value at two different pixels gives different channels
+    emb = net.embedding(
+        torch.zeros(1, 1, 6, 6).index_put_(
+            (torch.tensor([0]),) * 2 + (torch.tensor([1]), torch.tensor([2])), torch.tensor([1.0])
+        )
+    )
+    other = net.embedding(
+        torch.zeros(1, 1, 6, 6).index_put_(
+            (torch.tensor([0]),) * 2 + (torch.tensor([4]), torch.tensor([3])), torch.tensor([1.0])
+        )
+    )
+    assert not torch.allclose(emb[0, :, 1, 2], other[0, :, 4, 3])
+    with pytest.raises(ValueError, match="6 x 6 gene grid"):
+        net(torch.randn(2, 1, 7, 7))
+    with pytest.raises(ValueError, match="grid_side"):
+        GeneXNetNetwork(3, gene_embedding=4)
+    assert net.config["gene_embedding"] == 4 and net.config["grid_side"] == 6
+    rebuilt = create_model("genexnet", **net.config)
+    rebuilt.load_state_dict(net.state_dict())
+    net.eval(), rebuilt.eval()
+    torch.testing.assert_close(rebuilt(x), net(x))

@@ -114,45 +114,6 @@ def _labels(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
     return table.loc[list(adata.obs_names), column].astype(str)
 
 
-def _log_cpm(adata: AnnData, genes: list[str]) -> pd.DataFrame:
-    """log2(CPM + 1) of ``genes`` (NaN where the data lack a gene)."""
-    import numpy as np
-    import pandas as pd
-    import scipy.sparse as sp
-
-    from oncosig._constants import COUNTS_LAYER
-
-    m = adata.layers[COUNTS_LAYER] if COUNTS_LAYER in adata.layers else adata.X
-    lib = np.asarray(m.sum(axis=1)).ravel().astype(float)
-    present = [g for g in genes if g in adata.var_names]
-    cols = adata.var_names.get_indexer(present)
-    sub = m[:, cols]
-    sub = sub.toarray() if sp.issparse(sub) else np.asarray(sub, dtype=float)
-    vals = np.log2(sub / np.maximum(lib, 1)[:, None] * 1e6 + 1)
-    df = pd.DataFrame(vals, index=adata.obs_names, columns=present)
-    return df.reindex(columns=genes)
-
-
-def _symbols(adata: AnnData, genes: list[str]) -> dict[str, str]:
-    from oncosig._constants import VAR_SYMBOL
-    from oncosig._errors import OncosigInputError
-    from oncosig.enrich import to_symbols
-
-    out: dict[str, str] = {}
-    if VAR_SYMBOL in adata.var:
-        col = adata.var[VAR_SYMBOL]
-        out.update({g: str(col[g]) for g in genes if g in col.index and isinstance(col[g], str)})
-    for g in genes:
-        if g not in out:
-            try:
-                sym = to_symbols([g])
-            except OncosigInputError:
-                break
-            if sym:
-                out[g] = sym[0]
-    return out
-
-
 @app.command("explain")
 def explain(
     data: list[Path] = typer.Argument(..., help="Expression files (any supported format)."),
@@ -182,12 +143,10 @@ def explain(
 ) -> None:
     """Gene-CAM per class: top-gene tables (CSV), a heatmap per class (PNG), shared genes."""
     import anndata as ad
-    import numpy as np
 
-    from oncosig import pl
-    from oncosig._atomic import check_can_write, write_table
+    from oncosig._atomic import check_can_write
     from oncosig._repro import write_run_record
-    from oncosig.interpret import common_genes, gene_scores, rank_genes
+    from oncosig.interpret import explain_to_dir
     from oncosig.io import read
 
     out.mkdir(parents=True, exist_ok=True)
@@ -195,36 +154,18 @@ def explain(
     est = _load_model(model)
     adatas = [read(p) for p in data]
     adata = adatas[0] if len(adatas) == 1 else ad.concat(adatas, join="inner", merge="same")
-    pred = np.asarray(est.predict(adata), dtype=object).astype(str)
     truth = _labels(adata, labels, label_column) if label_column else None
-    y = pred if truth is None else truth.to_numpy().astype(str)
-    scores = gene_scores(est, adata)
-    ranking = rank_genes(scores, y, predictions=pred, n_top=top)
-    symbols = _symbols(adata, sorted(set(ranking["gene"])))
-    ranking.insert(3, "symbol", ranking["gene"].map(symbols).fillna(""))
-    write_table(ranking, out / "top_genes.csv", overwrite=overwrite, index=False)
-    shared = common_genes(ranking, min_classes=2)
-    shared.insert(1, "symbol", shared["gene"].map(symbols).fillna(""))
-    write_table(shared, out / "common_genes.csv", overwrite=overwrite, index=False)
-    expr = _log_cpm(adata, sorted(set(ranking["gene"])))
-    for cls, grp in ranking.groupby("class", sort=True):
-        sel = (y == cls) & (pred == cls)
-        genes = grp.sort_values("rank")["gene"].tolist()[:20]
-        ax = pl.genecam_heatmap(
-            expr.loc[sel, genes],
-            genes,
-            shares=dict(zip(grp["gene"], grp["share"], strict=True)),
-            symbols=symbols,
-            n_samples=heatmap_samples,
-            seed=seed,
-            title=f"{cls}: Gene-CAM top {len(genes)} genes",
-            colorbar_label="log2(CPM + 1)",
-        )
-        pl.savefig(ax, out / f"heatmap_{_safe(str(cls))}.png", overwrite=overwrite)
-    if library.lower() != "none":
-        enr = _class_enrichment(ranking, list(scores.columns), library)
-        write_table(enr, out / "enrichment.tsv", overwrite=overwrite, index=False)
-    acc = float((pred == y).mean()) if truth is not None else None
+    summary = explain_to_dir(
+        est,
+        adata,
+        out=out,
+        truth=truth,
+        top=top,
+        heatmap_samples=heatmap_samples,
+        seed=seed,
+        library=library,
+        overwrite=overwrite,
+    )
     write_run_record(
         out,
         command="oncosig explain",
@@ -238,40 +179,12 @@ def explain(
             "library": library,
         },
         seed=seed,
-        extra={
-            "n_samples": int(adata.n_obs),
-            "n_genes": len(scores.columns),
-            "accuracy": acc,
-            "classes": sorted(set(ranking["class"])),
-        },
+        extra=summary,
     )
     typer.echo(
-        f"Gene-CAM of {adata.n_obs} samples, {ranking['class'].nunique()} classes, "
-        f"{len(shared)} genes shared by >= 2 classes -> {out}"
+        f"Gene-CAM of {adata.n_obs} samples, {len(summary['classes'])} classes, "
+        f"{summary['n_shared_genes']} genes shared by >= 2 classes -> {out}"
     )
-
-
-def _class_enrichment(ranking: pd.DataFrame, background: list[str], library: str) -> pd.DataFrame:
-    """ORA of every class's ranked genes; a class whose genes match no term gets no row."""
-    import pandas as pd
-
-    from oncosig._errors import OncosigInputError
-    from oncosig.enrich import ora
-
-    frames = []
-    for cls, grp in ranking.groupby("class", sort=True):
-        try:
-            res = ora(grp["gene"].astype(str).tolist(), library=library, background=background)
-        except OncosigInputError as exc:
-            logger.warning("enrichment of %s skipped: %s", cls, exc)
-            continue
-        frames.append(res.assign(**{"class": cls})[["class", *res.columns]])
-    cols = ["class", "term", "overlap", "set_size", "pvalue", "fdr", "genes"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "class"
 
 
 def _load_model(model: Path | None) -> Any:

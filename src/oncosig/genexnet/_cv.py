@@ -97,6 +97,7 @@ def _fit_predict_network(
     y_train: np.ndarray,
     test: AnnData,
     seed: int,
+    history_path: Path | None = None,
 ) -> np.ndarray:
     from oncosig.genexnet._estimator import GeneImageClassifier
     from oncosig.genexnet._genexnet import GeneXNet
@@ -106,6 +107,8 @@ def _fit_predict_network(
         GeneXNet(**p) if name == "genexnet" else GeneImageClassifier(name, **p)
     )
     est.fit(train, y_train)
+    if history_path is not None and est.history_:
+        write_table(pd.DataFrame(est.history_), history_path, index=False)
     return est.predict_proba(test)
 
 
@@ -242,7 +245,10 @@ def cross_validate(
             else:
                 train, test = adata[tr], adata[te]
                 if network:
-                    proba = _fit_predict_network(name, dict(p), train, labels[tr], test, seed)
+                    hist = out / "training" / f"{label}_fold{k}.csv" if out is not None else None
+                    proba = _fit_predict_network(
+                        name, dict(p), train, labels[tr], test, seed, history_path=hist
+                    )
                 else:
                     proba = _fit_predict_classical(
                         name, dict(p), train, y_int[tr], test, seed, len(classes)

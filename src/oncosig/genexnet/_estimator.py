@@ -237,7 +237,11 @@ class GeneImageClassifier:
     def _build_network(self, num_classes: int) -> nn.Module:
         from oncosig.models import create_model
 
-        return create_model(self.arch, num_classes=num_classes, in_chans=1, **self.net_params)  # type: ignore[no-any-return]
+        params = dict(self.net_params)
+        if params.get("gene_embedding"):  # per-pixel weights: the network needs the grid size
+            assert self.grid is not None
+            params["grid_side"] = self.grid.side
+        return create_model(self.arch, num_classes=num_classes, in_chans=1, **params)  # type: ignore[no-any-return]
 
     def _run_id(
         self, phase: str, samples: Iterable[object], genes: Sequence[str], y: np.ndarray

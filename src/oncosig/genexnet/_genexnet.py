@@ -23,6 +23,9 @@ class GeneXNet(GeneImageClassifier):
         1, 2 or 4 (4 = ImageNet stem, for grids of tens of thousands of genes).
     drop_rate
         Dropout before the head.
+    gene_embedding
+        Channels of the per-pixel gene embedding before the stem (0 = off, as published;
+        see :class:`~oncosig.models.networks.GeneXNetNetwork`).
     dense_layers, res_units
         Full per-block configuration (default DenseNet-121 / ResNet-50 v2 layouts).
     **kwargs
@@ -57,6 +60,7 @@ class GeneXNet(GeneImageClassifier):
         depth: int = 4,
         stem_stride: int = 1,
         drop_rate: float = 0.0,
+        gene_embedding: int = 0,
         dense_layers: Sequence[int] | None = None,
         res_units: Sequence[int] | None = None,
         **kwargs: Any,
@@ -69,6 +73,8 @@ class GeneXNet(GeneImageClassifier):
             "stem_stride": stem_stride,
             "drop_rate": drop_rate,
         }
+        if gene_embedding:
+            net_params["gene_embedding"] = int(gene_embedding)
         if dense_layers is not None:
             net_params["dense_layers"] = list(dense_layers)
         if res_units is not None:

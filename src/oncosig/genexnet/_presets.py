@@ -6,9 +6,25 @@ from typing import Any
 
 PRESETS: dict[str, dict[str, Any]] = {
     # Compact model for 2 CPU cores (demo, shipped model): the 1,024 most variable genes
-    # (32 x 32 grid), ImageNet-style stem (8 x 8 maps after it), two GeneXNet blocks with a
+    # (32 x 32 grid), a per-pixel gene embedding (16 channels; our addition, see
+    # GeneXNetNetwork), ImageNet-style stem (8 x 8 maps after it), two GeneXNet blocks with a
     # quarter of the dense layers and residual units, θk = 8 (~0.2 GFLOP per batch of 32).
     "compact": {
+        "max_genes": 1024,
+        "growth_rate": 8,
+        "theta_d": 0.25,
+        "theta_r": 0.25,
+        "depth": 2,
+        "stem_stride": 4,
+        "gene_embedding": 16,
+        "lr": 3e-3,
+        "batch_size": 32,
+        "max_epochs": 60,
+        "patience": 10,
+        "lr_patience": 4,
+    },
+    # The same network exactly as published (no gene embedding), the session-1 default.
+    "compact-published": {
         "max_genes": 1024,
         "growth_rate": 8,
         "theta_d": 0.25,

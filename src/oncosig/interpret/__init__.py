@@ -17,6 +17,7 @@ from oncosig.interpret._compare import (
     ranking_overlap,
     top_k_jaccard,
 )
+from oncosig.interpret._explain import explain_to_dir
 from oncosig.interpret._genes import common_genes, gene_scores, pixels_to_genes, rank_genes
 from oncosig.interpret._gradcam import gene_cam
 from oncosig.interpret._hooks import LayerRecord, record_layer
@@ -25,6 +26,7 @@ __all__ = [
     "LayerRecord",
     "attribution_maps",
     "common_genes",
+    "explain_to_dir",
     "gene_cam",
     "gene_scores",
     "method_agreement",
