@@ -128,3 +128,24 @@ def test_learns_synthetic_up_and_down_genes(synth_dir: Path) -> None:
     ad = read_degnext(synth_dir / "train", cohort="TCGA-CHOL")
     m = _model(max_epochs=15, finetune_epochs=15).fit(ad, splits=["T1"]).finetune(ad, splits=["F1"])
     assert m.evaluate(ad, splits=["T3"])["accuracy"] >= 0.8
+
+
+def test_epoch_timers_report_wall_and_cpu(rng: np.random.Generator) -> None:
+    from oncosig.degnext._data import GeneRows
+    from oncosig.degnext._timing import time_epoch, time_plain_epoch
+
+    rows = GeneRows(
+        x=rng.normal(size=(96, 30)).astype(np.float32),
+        y=np.resize([0, 1, 2], 96),
+        cohort="TCGA-CHOL",
+        genes=np.arange(96).astype(str),
+    )
+    kw = {"net_kwargs": FAST, "batch_size": 32, "epochs": 2, "num_threads": 1}
+    before = torch.get_num_threads()
+    t = time_epoch(rows, **kw)  # type: ignore[arg-type]
+    p = time_plain_epoch(rows, **kw)  # type: ignore[arg-type]
+    assert torch.get_num_threads() == before
+    for r in (t, p):
+        assert r["n_epochs"] == 2 and r["epoch_s"] > 0 and r["epoch_cpu_s"] > 0
+        assert r["threads"] == 1
+    assert t["setup_s"] >= 0

@@ -85,3 +85,40 @@ def test_bad_config_is_refused() -> None:
         DEGnextNet(widths=(1, 2, 3))
     with pytest.raises(ValueError, match="batch, n"):
         DEGnextNet(**FAST)(torch.randn(2, 3, 4))
+
+
+@pytest.mark.parametrize("pool_block", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 13, 45, 176, 519])
+def test_pool_block_builds_for_any_n(pool_block: int, n: int) -> None:
+    net = DEGnextNet(num_classes=3, pool_block=pool_block, **FAST)
+    assert net(torch.randn(2, n)).shape == (2, 3)
+    assert net.config["pool_block"] == pool_block
+    rebuilt = DEGnextNet(**net.config)
+    rebuilt.load_state_dict(net.state_dict())  # same parameter names wherever the pool sits
+
+
+def test_fast_network_is_lean_and_published_pools_last() -> None:
+    fast, pub = create_model("degnext_fast"), create_model("degnext")
+    assert fast.config["pool_block"] == 2 and pub.config["pool_block"] == 4
+    n_fast = sum(p.numel() for p in fast.parameters())
+    n_pub = sum(p.numel() for p in pub.parameters())
+    assert n_fast * 10 < n_pub
+    assert isinstance(pub.block4[2], torch.nn.MaxPool2d)
+    with pytest.raises(ValueError, match="pool_block"):
+        DEGnextNet(pool_block=5)
+
+
+@pytest.mark.parametrize("num_classes", [3, 1])
+def test_symmetric_prediction_is_antisymmetric_in_eval_mode(num_classes: int) -> None:
+    torch.manual_seed(0)
+    net = DEGnextNet(num_classes=num_classes, symmetric=True, **FAST).eval()
+    x = torch.randn(5, 45)
+    a, b = net(x), net(-x)
+    if num_classes == 1:
+        assert torch.allclose(a, -b, atol=1e-6)
+    else:
+        assert torch.allclose(a[:, [1, 0, 2]], b, atol=1e-6)  # DR <-> UR, neutral unchanged
+    net.train()
+    assert not torch.allclose(net(x)[:, 0], -net(-x)[:, 0])  # training sees x only
+    assert create_model("degnext_fast").config["symmetric"] is False
+    assert create_model("degnext").config["symmetric"] is False

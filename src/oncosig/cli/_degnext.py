@@ -303,6 +303,18 @@ def benchmark_cmd(
     ),
     arch: str = typer.Option("degnext_fast", "--arch", help="Network for the benchmark."),
     lr: float = typer.Option(1e-3, "--lr", min=0.0, help="Adam learning rate."),
+    patience: int = typer.Option(
+        10, "--patience", min=0, help="Early-stopping patience (0 = fixed epochs)."
+    ),
+    cv_folds: int = typer.Option(
+        0, "--cv-folds", min=0, help="k-fold CV over each cohort's bio genes (0 = off, >= 2)."
+    ),
+    compare_archs: str = typer.Option(
+        "", "--compare-archs", help="Networks trained beside --arch, e.g. 'degnext'."
+    ),
+    transfer: bool = typer.Option(
+        True, "--transfer/--no-transfer", help="Transfer section (needs the training cohorts)."
+    ),
     seed: int = SeedOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
@@ -318,6 +330,10 @@ def benchmark_cmd(
         finetune_epochs=finetune_epochs,
         arch=arch,
         lr=lr,
+        patience=patience,
+        cv_folds=cv_folds,
+        compare_archs=[a for a in compare_archs.split(",") if a],
+        transfer=transfer,
         seed=seed,
         cohorts=None if cohorts is None else cohorts.split(","),
     )

@@ -148,3 +148,44 @@ def edger_sign_baseline(
     logfc = res["logFC"].reindex(sub.obs_names.astype(str)).to_numpy(dtype=np.float64)
     logfc = np.nan_to_num(logfc, nan=0.0)
     return (logfc > 0).astype(int), logfc
+
+
+def fit_transfer_baselines(
+    train: Sequence[GeneRows], *, names: Sequence[str] = BASELINES, seed: int = 0
+) -> dict[str, Any]:
+    """Fit the classical baselines on several cohorts' rows through length-free features.
+
+    Rows of different cohorts have different lengths, so each row is replaced by
+    :func:`oncosig.degnext._features.summary_features` (per-group means, SDs, quantiles
+    and group differences) before the training cohorts are pooled.
+
+    Parameters
+    ----------
+    train
+        Scaled rows (with their normal masks) of the training cohorts, DR/UR labels.
+    names, seed
+        As in :func:`fit_baselines`.
+
+    Returns
+    -------
+    name -> fitted estimator (it expects featurised rows; see :func:`score_transfer_baselines`).
+    """
+    from oncosig.degnext._features import featurise
+
+    parts = [featurise(p) for p in train]
+    pooled = GeneRows(
+        x=np.vstack([p.x for p in parts]),
+        y=np.concatenate([p.y for p in parts]),
+        cohort="+".join(p.cohort for p in parts),
+        genes=np.concatenate([p.genes for p in parts]),
+    )
+    return fit_baselines(pooled, names=names, seed=seed)
+
+
+def score_transfer_baselines(
+    models: dict[str, Any], test: GeneRows
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Score a cohort never trained on with baselines from :func:`fit_transfer_baselines`."""
+    from oncosig.degnext._features import featurise
+
+    return score_baselines(models, featurise(test), n_classes=2)

@@ -18,7 +18,7 @@ import torch
 from anndata import AnnData
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from oncosig._constants import COUNTS_LAYER
+from oncosig._constants import COUNTS_LAYER, NORMAL, OBS_CONDITION
 from oncosig._errors import OncosigInputError
 from oncosig.degnext._scaling import fit_size_factors, scale_rows
 
@@ -40,12 +40,26 @@ class GeneRows:
         Cohort name.
     genes
         Row names (``obs_names``).
+    normal
+        Boolean mask of the normal sample columns (``None`` = unknown); used by the
+        length-independent features of :mod:`oncosig.degnext._features`.
     """
 
     x: np.ndarray
     y: np.ndarray
     cohort: str
     genes: np.ndarray
+    normal: np.ndarray | None = None
+
+    def take(self, mask: np.ndarray) -> GeneRows:
+        """The rows selected by a boolean mask or an index array (same columns)."""
+        return GeneRows(
+            x=self.x[mask],
+            y=self.y[mask],
+            cohort=self.cohort,
+            genes=self.genes[mask],
+            normal=self.normal,
+        )
 
 
 def cohort_of(adata: AnnData) -> str:
@@ -88,28 +102,111 @@ def size_factors_for(adata: AnnData, reference_splits: Sequence[str] | None) -> 
     return fit_size_factors(counts_of(ref))
 
 
-def make_rows(adata: AnnData, size_factors: np.ndarray) -> GeneRows:
-    """Scale every row of ``adata`` with the given sample size factors."""
-    x = scale_rows(counts_of(adata), size_factors)
+CENTRING: tuple[str, ...] = ("balanced", "mean")
+TRAIN_AUGMENT = 0.0
+"""Share of training mini-batches cut to a random subset of their cohort's samples."""
+
+
+def normal_mask(adata: AnnData) -> np.ndarray | None:
+    """Boolean mask of the normal sample columns (``var["condition"]``; else ``uns["n_normal"]``).
+
+    ``None`` when the object carries neither (rows are then centred on their mean).
+    """
+    if OBS_CONDITION in adata.var:
+        return (adata.var[OBS_CONDITION].astype(str).str.lower() == NORMAL).to_numpy()
+    n = adata.uns.get("n_normal")
+    if n is None:
+        return None
+    mask = np.zeros(adata.n_vars, dtype=bool)
+    mask[: int(n)] = True
+    return mask
+
+
+def make_rows(adata: AnnData, size_factors: np.ndarray, *, centring: str = "balanced") -> GeneRows:
+    """Scale every row of ``adata`` with the given sample size factors.
+
+    Parameters
+    ----------
+    adata
+        DEGnext AnnData (genes as observations, normal samples first).
+    size_factors
+        One factor per sample (fitted on training genes).
+    centring
+        ``"balanced"`` (default): each row minus the midpoint of its normal and tumour
+        group means; ``"mean"``: minus the row mean (session-1 behaviour).  See
+        :mod:`oncosig.degnext._scaling`.
+    """
+    if centring not in CENTRING:
+        raise ValueError(f"centring must be one of {CENTRING}, got {centring!r}")
+    normal = normal_mask(adata)
+    x = scale_rows(
+        counts_of(adata), size_factors, normal=normal if centring == "balanced" else None
+    )
     if OBS_LABEL in adata.obs:
         y = adata.obs[OBS_LABEL].to_numpy().astype(np.int64)
     else:
         y = np.full(adata.n_obs, -1, dtype=np.int64)
-    return GeneRows(x=x, y=y, cohort=cohort_of(adata), genes=np.asarray(adata.obs_names))
+    return GeneRows(
+        x=x, y=y, cohort=cohort_of(adata), genes=np.asarray(adata.obs_names), normal=normal
+    )
+
+
+def subsample_columns(
+    x: torch.Tensor, normal: np.ndarray, rng: np.random.Generator, *, min_per_group: int = 2
+) -> torch.Tensor:
+    """The rows on a random subset of each group's samples, re-centred (training augmentation).
+
+    Each group (normal, tumour) keeps ``k`` of its ``n`` samples, ``k`` drawn
+    log-uniformly from ``min(min_per_group, n)..n``; the kept columns stay in order
+    (normal first) and each row is re-centred on the midpoint of its new group means.
+    The grid size and the share of normal samples therefore vary from batch to batch,
+    so a network trained on large cohorts also sees rows as short as a small cohort's.
+    """
+    cols = []
+    for g in (np.flatnonzero(normal), np.flatnonzero(~normal)):
+        lo = min(min_per_group, g.size)
+        k = round(np.exp(rng.uniform(np.log(max(lo, 1)), np.log(g.size)))) if g.size else 0
+        cols.append(np.sort(rng.choice(g, size=k, replace=False)))
+    keep = torch.as_tensor(np.concatenate(cols))
+    xs = x[:, keep]
+    k_n = cols[0].size
+    if 0 < k_n < keep.numel():
+        centre = 0.5 * (xs[:, :k_n].mean(dim=1) + xs[:, k_n:].mean(dim=1))
+        xs = xs - centre[:, None]
+    return xs
 
 
 class CohortRows(Dataset[tuple[torch.Tensor, torch.Tensor]]):
-    """Rows of several cohorts; a global index addresses (cohort, row)."""
+    """Rows of several cohorts; a global index addresses (cohort, row).
 
-    def __init__(self, parts: Sequence[GeneRows], *, binary: bool = False) -> None:
+    With ``augment > 0``, each mini-batch drawn through ``__getitems__`` is, with
+    probability ``augment``, cut to a random subset of its cohort's samples
+    (:func:`subsample_columns`; cohorts whose rows carry a normal mask only).  The
+    random draw is a function of ``seed`` and the batch's indices, so an epoch's
+    batches are reproducible from the sampler's order alone (resumable training).
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[GeneRows],
+        *,
+        binary: bool = False,
+        augment: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         if not parts:
             raise ValueError("no gene rows to train on")
+        if not 0 <= augment <= 1:
+            raise ValueError(f"augment is a probability in [0, 1], got {augment}")
         self.x = [torch.from_numpy(np.ascontiguousarray(p.x)) for p in parts]
         ys = [torch.from_numpy(p.y) for p in parts]
         self.y = [y.float() for y in ys] if binary else ys
+        self.normal = [None if p.normal is None else np.asarray(p.normal, bool) for p in parts]
         sizes = [len(p.y) for p in parts]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)])
         self.sizes = sizes
+        self.augment = float(augment)
+        self.seed = int(seed)
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
@@ -122,7 +219,15 @@ class CohortRows(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         c = int(np.searchsorted(self.offsets, indices[0], side="right") - 1)
         local = torch.as_tensor(np.asarray(indices) - int(self.offsets[c]))
-        return self.x[c][local], self.y[c][local]
+        x = self.x[c][local]
+        mask = self.normal[c]
+        if self.augment > 0 and mask is not None:
+            rng = np.random.default_rng(
+                [self.seed, int(indices[0]), int(indices[-1]), len(indices)]
+            )
+            if rng.random() < self.augment:
+                x = subsample_columns(x, mask, rng)
+        return x, self.y[c][local]
 
 
 class CohortBatchSampler(Sampler[list[int]]):
@@ -166,9 +271,17 @@ def make_loader(
     shuffle: bool,
     binary: bool = False,
     seed: int = 0,
+    augment: float | None = None,
 ) -> DataLoader[tuple[torch.Tensor, torch.Tensor]]:
-    """A DataLoader of whole mini-batches (one tensor slice each, no per-row Python work)."""
-    ds = CohortRows(parts, binary=binary)
+    """A DataLoader of whole mini-batches (one tensor slice each, no per-row Python work).
+
+    ``augment``: probability that a training batch is cut to a random subset of its
+    cohort's samples (see :class:`CohortRows`); ``None`` = :data:`TRAIN_AUGMENT` for
+    shuffled (training) loaders and 0 for the others.
+    """
+    if augment is None:
+        augment = TRAIN_AUGMENT if shuffle else 0.0
+    ds = CohortRows(parts, binary=binary, augment=augment, seed=seed)
     sampler = CohortBatchSampler(ds.sizes, batch_size, shuffle=shuffle, seed=seed)
     return DataLoader(ds, batch_sampler=sampler, collate_fn=_collate, num_workers=0)
 
@@ -188,8 +301,4 @@ def split_validation(
             val[rng.choice(idx, size=k, replace=False)] = True
     if not val.any():
         return part, None
-
-    def take(m: np.ndarray) -> GeneRows:
-        return GeneRows(x=part.x[m], y=part.y[m], cohort=part.cohort, genes=part.genes[m])
-
-    return take(~val), take(val)
+    return part.take(~val), part.take(val)

@@ -36,7 +36,10 @@ from oncosig.models.networks._degnext import DEGnextNet
 log = logging.getLogger(__name__)
 
 CKPT_KIND = "degnext"
-SCALING = "median-of-ratios size factors (training genes), log2(count/sf + 1), per-gene centring"
+SCALING = (
+    "median-of-ratios size factors (training genes), log2(count/sf + 1), per-gene centring "
+    "on the midpoint of the normal and tumour group means"
+)
 BACKGROUND_SPLITS = ("T1", "T2")
 """Non-bio splits whose (unlabelled) rows give size factors for a cohort never trained on."""
 
@@ -95,7 +98,9 @@ class DEGnext:
     -----
     Input scaling (see :mod:`oncosig.degnext._scaling`): median-of-ratios size factors
     fitted on each cohort's training genes, ``log2(count / sf + 1)``, then per-gene
-    centring.  A cohort never trained on takes its size factors from its
+    centring (``centring="balanced"``: on the midpoint of the normal and tumour group means,
+    so a fold change sits at the same place whatever the share of normal samples; ``"mean"``:
+    on the row mean, the session-1 behaviour kept for older checkpoints).  A cohort never trained on takes its size factors from its
     unlabelled non-bio genes (T1/T2) when present, else from the genes being scored.
     """
 
@@ -116,7 +121,10 @@ class DEGnext:
         num_threads: int | None = None,
         progress: bool = True,
         net_kwargs: dict[str, Any] | None = None,
+        centring: str = "balanced",
     ) -> None:
+        if centring not in ("balanced", "mean"):
+            raise ValueError(f"centring must be 'balanced' or 'mean', got {centring!r}")
         if precision not in {"bf16-mixed", "32-true", "32"}:
             raise ValueError(f"precision must be 'bf16-mixed' or '32-true', got {precision!r}")
         if min(batch_size, finetune_batch_size, max_epochs, finetune_epochs) < 1:
@@ -138,6 +146,7 @@ class DEGnext:
             "num_threads": num_threads,
             "progress": progress,
             "net_kwargs": dict(net_kwargs or {}),
+            "centring": centring,
         }
         self.net: DEGnextNet | None = None
         self.level1_net: DEGnextNet | None = None
@@ -166,7 +175,7 @@ class DEGnext:
             if sf is None or sf.shape[0] != sub.n_vars:
                 sf = fit_size_factors(counts_of(sub))
                 self.size_factors[cohort] = sf
-            rows = make_rows(sub, sf)
+            rows = make_rows(sub, sf, centring=self.config["centring"])
             if binary:
                 keep = np.isin(rows.y, [0, 1])
                 if not keep.all():
@@ -175,7 +184,7 @@ class DEGnext:
                         "the binary fine-tuning",
                         stacklevel=3,
                     )
-                rows = GeneRows(rows.x[keep], rows.y[keep], rows.cohort, rows.genes[keep])
+                rows = rows.take(keep)
             elif (rows.y < 0).any() or (rows.y > 2).any():
                 raise OncosigInputError(f"{cohort}: training labels must be 0, 1 or 2")
             if len(rows.y):
@@ -326,7 +335,7 @@ class DEGnext:
         sf = self.size_factors.get(cohort_of(adata))
         if sf is None or sf.shape[0] != adata.n_vars:
             sf = size_factors_for(adata, BACKGROUND_SPLITS)
-        return make_rows(sub, sf)
+        return make_rows(sub, sf, centring=self.config["centring"])
 
     def predict_proba(
         self, adata: AnnData, *, splits: Sequence[str] | None = None, task: str | None = None
@@ -420,6 +429,7 @@ class DEGnext:
         """Read a checkpoint written by :meth:`save` (never unpickles)."""
         tensors, meta = load_checkpoint(path, kind=CKPT_KIND)
         cfg = dict(meta["config"])
+        cfg.setdefault("centring", "mean")  # checkpoints from before the balanced centring
         model = cls(**cfg)
         arch = cfg["arch"]
         model.net = create_model(arch, **meta["net_config"])

@@ -8,29 +8,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from oncosig._atomic import atomic_path, write_table, write_text
-from oncosig.degnext._benchmark import (
-    PAPER_TABLE2_MEAN,
-    PAPER_TABLE3,
-    general_learning_cohort,
-    robustness,
-    time_epoch,
-    time_reference_style_epoch,
+from oncosig.degnext._baselines import BASELINES
+from oncosig.degnext._benchmark import PAPER_TABLE2_MEAN, general_learning_cohort, robustness
+from oncosig.degnext._report_sections import (
+    arch_comparison,
+    timing_section,
+    transfer_section,
 )
-from oncosig.degnext._data import make_rows, select_splits
-from oncosig.degnext._estimator import DEGnext
+from oncosig.degnext._report_sections import pct as _pct
 from oncosig.degnext._robustness import plot_noise_curves, plot_roc_curves
-from oncosig.degnext._scaling import fit_size_factors
-from oncosig.degnext._transfer import TRAIN_COHORTS, UNSEEN_COHORTS, evaluate_cohort, train_transfer
+from oncosig.degnext._transfer import TRAIN_COHORTS
 
 log = logging.getLogger(__name__)
-
-
-def _pct(v: Any) -> str:
-    return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * float(v):.2f}"
 
 
 def _save_fig(ax: Any, path: Path) -> None:
@@ -43,44 +35,36 @@ def _save_fig(ax: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def epoch_figure(data: str | Path, *, cohort: str = "TCGA-READ") -> dict[str, float]:
-    """Seconds per training epoch over ``cohort``'s T1: reference set-up vs oncosig."""
-    import os
-
-    from oncosig.io import read_degnext
-
-    adata = read_degnext(data, cohort=cohort, splits=("T1",))
-    rows = make_rows(adata, fit_size_factors(np.asarray(adata.layers["counts"], dtype=float)))
-    out = {"n_genes": float(len(rows.y)), "n_samples": float(rows.x.shape[1])}
-    out["load_avg_1min"] = float(os.getloadavg()[0])
-    out["reference_setup_s"] = time_reference_style_epoch(rows)
-    out["published_bf16_cl_s"] = time_epoch(rows, arch="degnext")
-    out["fast_bf16_cl_s"] = time_epoch(rows, arch="degnext_fast")
-    return out
-
-
 def run_paper_benchmark(
     data: str | Path,
     out: str | Path,
     *,
-    epochs: int = 20,
+    epochs: int = 50,
     finetune_epochs: int = 31,
     arch: str = "degnext_fast",
     lr: float = 1e-3,
-    patience: int = 4,
+    patience: int = 10,
     seed: int = 0,
     cohorts: Sequence[str] | None = None,
     timing: bool = True,
     general: bool = True,
     transfer: bool = True,
+    cv_folds: int = 0,
+    compare_archs: Sequence[str] = (),
+    baselines: Sequence[str] = BASELINES,
     num_threads: int | None = 1,
+    timing_threads: Sequence[int] = (2, 1),
 ) -> str:
     """Run every DEGnext experiment and write CSV/PNG files and ``degnext.md`` into ``out``.
 
-    ``general``, ``transfer`` and ``timing`` switch the sections on or off.
-    ``num_threads`` sets ``torch.set_num_threads`` (1 is fastest on a shared 2-core
-    machine).  ``degnext.md`` is rewritten after every section, so a long run that is
-    stopped still leaves the finished sections.
+    ``general``, ``transfer`` and ``timing`` switch the sections on or off;
+    ``cv_folds >= 2`` adds a k-fold CV over each cohort's bio genes (mean +- SD) to the
+    general-learning section; ``baselines`` names the classical models; ``compare_archs`` (e.g. ``("degnext",)``) trains those
+    networks beside ``arch`` on the cohorts that have every split.  ``num_threads`` sets
+    ``torch.set_num_threads`` for training (1 is fastest on a shared 2-core machine);
+    ``timing_threads`` are the thread counts of the epoch-time figure (only there).  ``degnext.md`` is
+    rewritten after every section, so a long run that is stopped still leaves the
+    finished sections.
 
     Returns
     -------
@@ -115,147 +99,190 @@ def run_paper_benchmark(
     lines = ["# DEGnext reproduction on the shared data", ""]
     lines += [
         f"Network `{arch}`, Adam lr {lr}, level 1 <= {epochs} epochs (batch 256), level 2 <= "
-        f"{finetune_epochs} epochs (batch 64), early stopping (patience {patience}) on a 10 % "
-        "stratified hold-out of the training genes, bf16 autocast + channels-last, seed "
-        f"{seed}. Metrics over all genes of the split. Inputs: median-of-ratios size factors "
-        "from training genes, log2, per-gene centring.",
+        f"{finetune_epochs} epochs (batch 64)"
+        + (
+            f", early stopping (patience {patience}) on a 10 % stratified hold-out of the "
+            "training genes, best epoch restored"
+            if patience
+            else ", fixed epochs"
+        )
+        + f", bf16 autocast + channels-last, seed {seed}. Metrics over all genes of the "
+        "split. Inputs: median-of-ratios size factors from training genes, log2, each row "
+        "centred on the midpoint of its normal and tumour group means.",
         "",
     ]
-    # ---- general learning
-    tables, extras_keep = [], None
-    for c in chosen if general else []:
-        adata = read_degnext(data, cohort=c)
-        t, ex = general_learning_cohort(adata, model_kwargs=kw, seed=seed)
-        if len(t):
-            tables.append(t)
-            if extras_keep is None and "model" in ex:
-                extras_keep = ex
-    gl = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    if len(gl):
-        write_table(gl, out / "degnext_general_learning.csv", index=False)
-        lines += [
-            "## General learning: bio-test (T3) accuracy % per cohort (paper Table 2 mean 98.9 %)",
-            "",
-        ]
-        t3 = gl[gl["eval"] == "T3"].pivot_table(index="cohort", columns="model", values="accuracy")
-        order = ["DEGnext"] + [m for m in t3.columns if m != "DEGnext"]
-        t3 = t3[order]
-        notes = gl[(gl["eval"] == "T3") & (gl["model"] == "DEGnext")].set_index("cohort")["note"]
-        hdr = "| cohort | " + " | ".join(order) + " | splits |"
-        lines += [hdr, "|" + "---|" * (len(order) + 2)]
-        for c, r in t3.iterrows():
-            lines.append(
-                f"| {c} | " + " | ".join(_pct(r[m]) for m in order) + f" | {notes.get(c, '')} |"
-            )
-        lines.append("| **mean** | " + " | ".join(_pct(t3[m].mean()) for m in order) + " | |")
-        lines += ["", f"Paper Table 2 mean: {PAPER_TABLE2_MEAN} %.", ""]
-        t2 = gl[gl["eval"] == "T2"]
-        if len(t2):
-            lines.append(
-                "Level-1 non-bio test (T2, 3 classes) accuracy: "
-                + ", ".join(f"{r.cohort} {_pct(r.accuracy)} %" for r in t2.itertuples())
-                + "."
-            )
-            lines.append("")
-    flush()
+    extras_keep = None
+    if general:
+        extras_keep = _general_section(
+            data,
+            out,
+            chosen,
+            kw,
+            lines,
+            cv_folds=cv_folds,
+            baselines=baselines,
+            seed=seed,
+            read=read_degnext,
+        )
+        flush()
     # ---- robustness + ROC on the first cohort that had F1
     if extras_keep is not None:
-        rb = robustness(extras_keep, seed=seed)
-        write_table(rb, out / "degnext_noise.csv", index=False)
-        _save_fig(plot_noise_curves(rb), out / "degnext_noise.png")
-        test = extras_keep["test"]
-        curves = {k: (test.y, v) for k, v in extras_keep["scores"].items()}
-        _save_fig(plot_roc_curves(curves), out / "degnext_roc.png")
-        piv = rb.pivot_table(index="model", columns="noise_pct", values="accuracy")
-        lines += [f"## Noise robustness ({test.cohort} T3; noise SD in % of each gene's SD)", ""]
+        _noise_section(extras_keep, out, lines, seed=seed)
+        flush()
+    if transfer and not set(TRAIN_COHORTS) & set(available):
+        log.warning("transfer section skipped: none of %s is in %s", TRAIN_COHORTS, data)
         lines += [
-            "| model | " + " | ".join(f"{c:g}" for c in piv.columns) + " |",
-            "|" + "---|" * (len(piv.columns) + 1),
+            "## Transfer",
+            "",
+            f"Skipped: the folder holds none of the training cohorts ({', '.join(TRAIN_COHORTS)}).",
+            "",
         ]
-        for m, r in piv.iterrows():
-            lines.append(f"| {m} | " + " | ".join(_pct(v) for v in r) + " |")
-        lines += ["", "Plots: `degnext_noise.png`, `degnext_roc.png`.", ""]
+    elif transfer:
+        transfer_section(data, out, kw, available, lines, baselines=baselines, seed=seed)
         flush()
-    # ---- transfer
-    if transfer:
-        _transfer_section(data, out, kw, available, lines)
+    if compare_archs:
+        archs = [arch, *[a for a in compare_archs if a != arch]]
+        arch_comparison(data, out, kw, lines, archs=archs)
         flush()
-    # ---- epoch time
     if timing:
-        _timing_section(data, out, lines)
+        timing_section(data, out, lines, arch=arch, threads=timing_threads)
     lines += [f"Total benchmark time: {(time.perf_counter() - t_start) / 60:.1f} min.", ""]
     text = "\n".join(lines)
     write_text(out / "degnext.md", text)
     return text
 
 
-def _transfer_section(
-    data: str | Path, out: Path, kw: dict[str, Any], available: list[str], lines: list[str]
-) -> None:
-    from oncosig.io import read_degnext
-
-    model, summary = train_transfer(data, cohorts=TRAIN_COHORTS, model=DEGnext(**kw))
-    trows = []
-    for c in UNSEEN_COHORTS:
-        if c not in available:
-            continue
-        adata = read_degnext(data, cohort=c)
-        m = evaluate_cohort(model, adata)
-        row = {
-            "cohort": c,
-            "DEGnext": m["accuracy"],
-            "paper": PAPER_TABLE3.get(c),
-            "mcc": m["mcc"],
-            "roc_auc": m["roc_auc"],
-            "n_genes": m["n_genes"],
-            "splits": "+".join(m["splits"]),
-        }
-        try:
-            from oncosig.degnext._baselines import edger_sign_baseline
-            from oncosig.degnext._metrics import classification_metrics
-
-            pred, lfc = edger_sign_baseline(adata, splits=m["splits"])
-            y = select_splits(adata, m["splits"]).obs["label"].to_numpy().astype(int)
-            row["edger_logfc_sign"] = classification_metrics(y, pred, lfc)["accuracy"]
-        except (ImportError, AttributeError, ValueError, KeyError) as exc:
-            log.warning("edgeR baseline unavailable for %s: %s", c, exc)
-        trows.append(row)
-    tr = pd.DataFrame(trows)
-    write_table(tr, out / "degnext_transfer.csv", index=False)
-    lines += [
-        "## Transfer: bio-set (F1+T3) accuracy % on unseen cohorts (paper Table 3)",
-        "",
-        "Training: level 1 on "
-        + ", ".join(f"{k} ({'+'.join(v)})" for k, v in summary["level1"].items())
-        + "; level 2 on "
-        + ", ".join(f"{k} ({'+'.join(v)})" for k, v in summary["level2"].items())
-        + ".",
-        "",
-        "| cohort | DEGnext | paper | edgeR logFC sign | MCC | ROC AUC | genes |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in trows:
-        lines.append(
-            f"| {r['cohort']} | {_pct(r['DEGnext'])} | {r['paper']} | {_pct(r.get('edger_logfc_sign'))} "
-            f"| {r['mcc']:.3f} | {_pct(r['roc_auc'])} | {r['n_genes']} |"
+def _general_section(
+    data: str | Path,
+    out: Path,
+    chosen: Sequence[str],
+    kw: dict[str, Any],
+    lines: list[str],
+    *,
+    cv_folds: int,
+    baselines: Sequence[str],
+    seed: int,
+    read: Any,
+) -> dict[str, Any] | None:
+    tables, folds, extras_keep = [], [], None
+    for c in chosen:
+        adata = read(data, cohort=c)
+        t, ex = general_learning_cohort(
+            adata, model_kwargs=kw, baselines=baselines, cv_folds=cv_folds, seed=seed
         )
-    lines.append("")
-
-
-def _timing_section(data: str | Path, out: Path, lines: list[str]) -> None:
-    ef = epoch_figure(data)
-    write_table(pd.DataFrame([ef]), out / "degnext_epoch_time.csv", index=False)
+        if len(t):
+            tables.append(t)
+            if extras_keep is None and "model" in ex:
+                extras_keep = ex
+            if "cv_folds" in ex:
+                folds.append(ex["cv_folds"])
+    gl = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if not len(gl):
+        return extras_keep
+    write_table(gl, out / "degnext_general_learning.csv", index=False)
     lines += [
-        "## Epoch time: one training epoch over READ T1 "
-        f"({int(ef['n_genes'])} genes x {int(ef['n_samples'])} samples)",
+        "## General learning: bio-test (T3) accuracy % per cohort (paper Table 2 mean 98.9 %)",
         "",
-        f"- reference set-up (published widths, float32, per-gene Python reshaping; extrapolated "
-        f"from 3 steps): {ef['reference_setup_s']:.1f} s",
-        f"- published widths, bf16 + channels-last, whole-batch loading: {ef['published_bf16_cl_s']:.1f} s",
-        f"- `degnext_fast`, bf16 + channels-last: {ef['fast_bf16_cl_s']:.2f} s "
-        f"(**{ef['reference_setup_s'] / ef['fast_bf16_cl_s']:.1f}x** the reference set-up; "
-        f"{17.5 / ef['fast_bf16_cl_s']:.1f}x the quoted 15-20 s)",
-        f"- 1-min load average during the measurement: {ef['load_avg_1min']:.1f} on "
-        "2 cores shared with other jobs",
+    ]
+    t3 = gl[gl["eval"] == "T3"].pivot_table(index="cohort", columns="model", values="accuracy")
+    order = ["DEGnext"] + [m for m in t3.columns if m != "DEGnext"]
+    t3 = t3[order]
+    sub = gl[(gl["eval"] == "T3") & (gl["model"] == "DEGnext")].set_index("cohort")
+    hdr = "| cohort | " + " | ".join(order) + " | T3 genes | splits |"
+    lines += [hdr, "|" + "---|" * (len(order) + 3)]
+    for c, r in t3.iterrows():
+        lines.append(
+            f"| {c} | "
+            + " | ".join(_pct(r[m]) for m in order)
+            + f" | {int(sub.loc[c, 'n_genes'])} | {sub.loc[c, 'note']} |"
+        )
+    lines.append("| **mean** | " + " | ".join(_pct(t3[m].mean()) for m in order) + " | | |")
+    lines += ["", f"Paper Table 2 mean: {PAPER_TABLE2_MEAN} %.", ""]
+    lines += _general_notes(t3, sub)
+    t2 = gl[gl["eval"] == "T2"]
+    if len(t2):
+        lines.append(
+            "Level-1 non-bio test (T2, 3 classes) accuracy: "
+            + ", ".join(f"{r.cohort} {_pct(r.accuracy)} %" for r in t2.itertuples())
+            + "."
+        )
+        lines.append("")
+    cv = gl[gl["eval"].astype(str).str.startswith("CV")]
+    if len(cv):
+        _cv_table(cv, lines)
+        write_table(pd.concat(folds, ignore_index=True), out / "degnext_cv_folds.csv", index=False)
+    return extras_keep
+
+
+def _general_notes(t3: pd.DataFrame, sub: pd.DataFrame) -> list[str]:
+    notes = [
+        "Level 1 runs on T1 where the shared data has it (CHOL, KICH, READ) and on T2 "
+        "elsewhere (T1 files are missing upstream); THCA has no F1, so its level 2 and "
+        "the baselines run a 5-fold CV over T3 (out-of-fold predictions pooled).",
+        "",
+    ]
+    below = t3[t3["DEGnext"] * 100 < PAPER_TABLE2_MEAN]
+    for c, r in below.iterrows():
+        n = int(sub.loc[c, "n_genes"])
+        wrong = round((1 - float(r["DEGnext"])) * n)
+        best = max((m for m in t3.columns if m != "DEGnext"), key=lambda m: float(r[m]))
+        notes.append(
+            f"- {c}: {_pct(r['DEGnext'])} % = {wrong} of {n} T3 genes wrong "
+            f"(one gene = {100 / n:.1f} points); best other model {best} {_pct(r[best])} %."
+        )
+    if len(below):
+        notes.append("")
+    return notes
+
+
+def _cv_table(cv: pd.DataFrame, lines: list[str]) -> None:
+    k = str(cv["eval"].iloc[0])
+    models = ["DEGnext", *sorted(m for m in cv["model"].unique() if m != "DEGnext")]
+    lines += [
+        f"### {k[2:]}-fold CV over each cohort's bio genes (F1 + T3): accuracy % mean ± SD",
+        "",
+        "| cohort | " + " | ".join(models) + " | genes |",
+        "|" + "---|" * (len(models) + 2),
+    ]
+    for c, g in cv.groupby("cohort", sort=True):
+        g = g.set_index("model")
+        cells = [
+            f"{100 * g.loc[m, 'accuracy']:.2f} ± {100 * g.loc[m, 'accuracy_sd']:.2f}"
+            if m in g.index
+            else "n/a"
+            for m in models
+        ]
+        lines.append(f"| {c} | " + " | ".join(cells) + f" | {int(g['n_genes'].iloc[0])} |")
+    mean = cv.groupby("model")["accuracy"].mean()
+    lines.append("| **mean** | " + " | ".join(_pct(mean.get(m)) for m in models) + " | |")
+    lines += [
+        "",
+        "Level 1 is trained once per cohort on its non-bio genes; each fold fine-tunes a "
+        "copy on the other folds' bio genes (stratified folds, seed 0) and every baseline "
+        "is fitted on the same training folds; metrics over all genes of each test fold.",
+        "",
+    ]
+
+
+def _noise_section(extras: dict[str, Any], out: Path, lines: list[str], *, seed: int) -> None:
+    rb = robustness(extras, seed=seed)
+    write_table(rb, out / "degnext_noise.csv", index=False)
+    _save_fig(plot_noise_curves(rb), out / "degnext_noise.png")
+    test = extras["test"]
+    curves = {k: (test.y, v) for k, v in extras["scores"].items()}
+    _save_fig(plot_roc_curves(curves), out / "degnext_roc.png")
+    piv = rb.pivot_table(index="model", columns="noise_pct", values="accuracy")
+    lines += [f"## Noise robustness ({test.cohort} T3; noise SD in % of each gene's SD)", ""]
+    lines += [
+        "| model | " + " | ".join(f"{c:g}" for c in piv.columns) + " |",
+        "|" + "---|" * (len(piv.columns) + 1),
+    ]
+    for m, r in piv.iterrows():
+        lines.append(f"| {m} | " + " | ".join(_pct(v) for v in r) + " |")
+    lines += [
+        "",
+        "Noise is added to the scaled test rows only (one draw per level, shared by every "
+        "model); the paper added it to every test set by default, oncosig only here. "
+        "Plots: `degnext_noise.png`, `degnext_roc.png`.",
         "",
     ]

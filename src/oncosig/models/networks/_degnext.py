@@ -35,8 +35,9 @@ from oncosig.models._registry import register_model
 
 PUBLISHED_WIDTHS: tuple[int, ...] = (6, 12, 24, 48, 64, 102, 164, 256)
 PUBLISHED_HIDDEN: tuple[int, ...] = (120, 64, 32, 8)
-FAST_WIDTHS: tuple[int, ...] = (8, 16, 16, 32, 32, 48, 48, 64)
-FAST_HIDDEN: tuple[int, ...] = (64, 32, 16, 8)
+FAST_WIDTHS: tuple[int, ...] = (8, 8, 16, 16, 16, 32, 32, 32)
+FAST_HIDDEN: tuple[int, ...] = (32, 16, 8)
+FAST_POOL_BLOCK = 2
 
 
 def _is_prime(n: int) -> bool:
@@ -104,6 +105,10 @@ class DEGnextNet(nn.Module):
         The eight convolution widths (two per block).
     hidden
         The widths of the linear layers between the pooled features and the head.
+    pool_block
+        The block (1-4) whose ReLU is preceded by the one 2x2 max pool.  The published
+        network pools in block 4; pooling earlier shrinks the grid the later, wider
+        blocks run on (4x fewer positions) at no cost in parameters.
 
     Notes
     -----
@@ -117,6 +122,8 @@ class DEGnextNet(nn.Module):
         num_classes: int = 3,
         widths: Sequence[int] = PUBLISHED_WIDTHS,
         hidden: Sequence[int] = PUBLISHED_HIDDEN,
+        pool_block: int = 4,
+        symmetric: bool = False,
     ) -> None:
         super().__init__()
         widths = tuple(int(w) for w in widths)
@@ -127,23 +134,33 @@ class DEGnextNet(nn.Module):
             raise ValueError(f"hidden needs positive layer widths, got {hidden}")
         if num_classes < 1:
             raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        if pool_block not in (1, 2, 3, 4):
+            raise ValueError(f"pool_block must be 1, 2, 3 or 4, got {pool_block}")
         self.config: dict[str, Any] = {
             "num_classes": int(num_classes),
             "widths": list(widths),
             "hidden": list(hidden),
+            "pool_block": int(pool_block),
+            "symmetric": bool(symmetric),
         }
         w = widths
-        self.block1 = nn.Sequential(*_conv_pair(1, w[0], w[1]), nn.ReLU())
-        self.block2 = nn.Sequential(*_conv_pair(w[1], w[2], w[3]), nn.ReLU())
-        self.block3 = nn.Sequential(*_conv_pair(w[3], w[4], w[5]), nn.ReLU())
-        self.block4 = nn.Sequential(
-            *_conv_pair(w[5], w[6], w[7]), nn.MaxPool2d(2, ceil_mode=True), nn.ReLU()
-        )
+        ins = (1, w[1], w[3], w[5])
+
+        def block(k: int) -> nn.Sequential:
+            layers = _conv_pair(ins[k - 1], w[2 * k - 2], w[2 * k - 1])
+            if k == pool_block:
+                layers.append(nn.MaxPool2d(2, ceil_mode=True))
+            return nn.Sequential(*layers, nn.ReLU(inplace=True))
+
+        self.block1 = block(1)
+        self.block2 = block(2)
+        self.block3 = block(3)
+        self.block4 = block(4)
         self.global_pool = nn.AdaptiveMaxPool2d((1, 1))
         layers: list[nn.Module] = []
         prev = w[7]
         for h in hidden:
-            layers += [nn.Linear(prev, h), nn.ReLU()]
+            layers += [nn.Linear(prev, h), nn.ReLU(inplace=True)]
             prev = h
         self.mlp = nn.Sequential(*layers)
         self.num_features = prev
@@ -185,8 +202,19 @@ class DEGnextNet(nn.Module):
         return x if pre_logits else self.head(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, num_classes)``."""
-        return self.forward_head(self.forward_features(x))
+        """Logits ``(batch, num_classes)`` (sign-symmetrised in eval mode, see ``symmetric``)."""
+        out = self.forward_head(self.forward_features(x))
+        if self.training or not self.config.get("symmetric", False):
+            return out
+        neg = self.forward_head(self.forward_features(-x))
+        k = out.shape[1]
+        if k == 1:
+            return 0.5 * (out - neg)
+        if k >= 2:  # classes 0 (DR) and 1 (UR) swap under negation; the others stay
+            perm = torch.arange(k, device=out.device)
+            perm[0], perm[1] = 1, 0
+            neg = neg[:, perm]
+        return 0.5 * (out + neg)
 
     def reset_classifier(self, num_classes: int) -> None:
         """Replace the head with a fresh one of ``num_classes`` logits (1 = binary)."""
@@ -202,9 +230,17 @@ def degnext(
     num_classes: int = 3,
     widths: Sequence[int] = PUBLISHED_WIDTHS,
     hidden: Sequence[int] = PUBLISHED_HIDDEN,
+    pool_block: int = 4,
+    symmetric: bool = False,
 ) -> DEGnextNet:
     """DEGnext CNN with the published widths (gene row -> DR/UR/neutral)."""
-    return DEGnextNet(num_classes=num_classes, widths=widths, hidden=hidden)
+    return DEGnextNet(
+        num_classes=num_classes,
+        widths=widths,
+        hidden=hidden,
+        pool_block=pool_block,
+        symmetric=symmetric,
+    )
 
 
 @register_model("degnext_fast", family="network", task="gene")
@@ -213,6 +249,23 @@ def degnext_fast(
     num_classes: int = 3,
     widths: Sequence[int] = FAST_WIDTHS,
     hidden: Sequence[int] = FAST_HIDDEN,
+    pool_block: int = FAST_POOL_BLOCK,
+    symmetric: bool = False,
 ) -> DEGnextNet:
-    """Slim DEGnext (same layout, ~20x fewer multiply-adds) for CPU training."""
-    return DEGnextNet(num_classes=num_classes, widths=widths, hidden=hidden)
+    """Slim DEGnext for CPU training: same layout, narrower, the max pool in block 2.
+
+    Widths 8-8, 16-16, 16-32, 32-32 and a 32-16-8 MLP (31 k parameters against the
+    published 670 k); pooling after block 2 runs blocks 3 and 4 on a quarter of the grid
+    positions.  One level-1 epoch over READ's T1 costs about 0.4 CPU seconds against
+    the published widths' ~8 (see ``benchmarks/results/degnext.md``).
+    ``symmetric=True`` is available but off: on CHOL and LIHC it cost 13 and 11 points
+    of bio-test accuracy (the trained networks do not treat a negated row as the
+    opposite call).
+    """
+    return DEGnextNet(
+        num_classes=num_classes,
+        widths=widths,
+        hidden=hidden,
+        pool_block=pool_block,
+        symmetric=symmetric,
+    )
