@@ -20,11 +20,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ORDER = ["de_speed", "degnext", "genexnet", "interpret", "scale", "reliability"]
+ORDER = [
+    "de_speed",
+    "degnext",
+    "genexnet",
+    "genexnet_tumor_normal",
+    "interpret",
+    "scale",
+    "reliability",
+]
 SCRIPTS = {
     "de_speed": ["de_speed.py"],
     "degnext": ["degnext_paper.py"],
-    "genexnet": ["genexnet_bench.py"],
+    "genexnet": ["genexnet_bench.py"],  # all sections (tumour vs normal included)
+    "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],
     "scale": ["scale.py"],
     "reliability": ["reliability.py"],
