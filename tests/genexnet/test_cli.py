@@ -180,3 +180,30 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
         capsys,
     )
     assert code == 2 and "not found" in err
+
+
+def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    a = make_cohort(n_per_class=8)
+    data = tmp_path / "counts.tsv"
+    pd.DataFrame(a.layers["counts"], index=a.obs_names, columns=a.var_names).T.to_csv(
+        data, sep="\t"
+    )
+    labels = tmp_path / "labels.tsv"
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
+        labels, sep="\t", index=False
+    )
+    base = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    code, _, err = _run(
+        [*base, "--preset", "nope", "--out", str(tmp_path / "x.safetensors")], capsys
+    )
+    assert code == 2 and "unknown GeneXNet preset" in err
+    ckpt = tmp_path / "p.safetensors"
+    args = [*base, "--preset", "compact", "--epochs", "2", "--max-genes", "64", "--out", str(ckpt)]
+    code, _, err = _run([*args, "--no-progress"], capsys)
+    assert code == 0, err
+    record = json.loads((tmp_path / "p.safetensors.run.json").read_text())
+    cfg = record["config"]
+    assert cfg["preset"] == "compact" and cfg["gene_embedding"] == 16  # from the preset
+    assert cfg["max_genes"] == 64 and cfg["max_epochs"] == 2  # overridden

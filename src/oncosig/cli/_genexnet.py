@@ -142,29 +142,43 @@ def train(
     labels: Path | None = LabelsOpt,
     label_column: str = LabelColOpt,
     out: Path = typer.Option(..., "--out", help="Checkpoint to write (.safetensors)."),
-    epochs: int = typer.Option(
-        100, "--epochs", min=1, help="Maximum epochs (early stopping on a 15 % hold-out)."
+    preset: str = typer.Option(
+        "compact",
+        "--preset",
+        help="Starting configuration: compact (CPU, 1,024 genes), standard (4,096 genes), "
+        "compact-published (no gene embedding) or paper (all genes, published sizes; GPU). "
+        "The options below override it.",
+    ),
+    epochs: int | None = typer.Option(
+        None, "--epochs", min=1, help="Maximum epochs (early stopping on a 15 % hold-out)."
     ),
     max_genes: int | None = typer.Option(
         None, "--max-genes", min=1, help="Keep the N most variable genes."
     ),
-    growth_rate: int = typer.Option(
-        32, "--growth-rate", min=1, help="θk: filters per dense layer."
+    growth_rate: int | None = typer.Option(
+        None, "--growth-rate", min=1, help="θk: filters per dense layer."
     ),
-    theta_d: float = typer.Option(
-        1.0, "--theta-d", min=0.0, max=1.0, help="Share of dense layers."
+    theta_d: float | None = typer.Option(
+        None, "--theta-d", min=0.0, max=1.0, help="Share of dense layers."
     ),
-    theta_r: float = typer.Option(
-        1.0, "--theta-r", min=0.0, max=1.0, help="Share of residual units."
+    theta_r: float | None = typer.Option(
+        None, "--theta-r", min=0.0, max=1.0, help="Share of residual units."
     ),
-    depth: int = typer.Option(4, "--depth", min=1, max=4, help="Number of GeneXNet blocks."),
-    stem_stride: int = typer.Option(1, "--stem-stride", help="1, 2 or 4 (large grids)."),
+    depth: int | None = typer.Option(
+        None, "--depth", min=1, max=4, help="Number of GeneXNet blocks."
+    ),
+    stem_stride: int | None = typer.Option(None, "--stem-stride", help="1, 2 or 4 (large grids)."),
+    gene_embedding: int | None = typer.Option(
+        None, "--gene-embedding", min=0, help="Per-gene embedding channels (0 = as published)."
+    ),
     optimizer: str = typer.Option("adam", "--optimizer", help="adam, adagrad or rmsprop."),
-    lr: float = typer.Option(
-        1e-4, "--lr", min=0.0, help="Initial learning rate (halved on plateau)."
+    lr: float | None = typer.Option(
+        None, "--lr", min=0.0, help="Initial learning rate (halved on plateau)."
     ),
-    batch_size: int = typer.Option(32, "--batch-size", min=2),
-    patience: int = typer.Option(10, "--patience", min=1, help="Early-stopping patience (epochs)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=2),
+    patience: int | None = typer.Option(
+        None, "--patience", min=1, help="Early-stopping patience (epochs)."
+    ),
     gene_order: str = typer.Option(
         "genomic", "--gene-order", help="Grid layout: genomic or given."
     ),
@@ -194,29 +208,37 @@ def train(
     )
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
-    config = {
+    from oncosig.genexnet import preset as genexnet_preset
+
+    given = {
         "growth_rate": growth_rate,
         "theta_d": theta_d,
         "theta_r": theta_r,
         "depth": depth,
         "stem_stride": stem_stride,
+        "gene_embedding": gene_embedding,
         "max_genes": max_genes,
-        "optimizer": optimizer,
         "lr": lr,
         "batch_size": batch_size,
         "max_epochs": epochs,
         "patience": patience,
-        "gene_order": gene_order,
-        "accelerator": accelerator,
-        "seed": seed,
     }
+    config = genexnet_preset(preset, **{k: v for k, v in given.items() if v is not None})
+    config.update(
+        preset=preset,
+        optimizer=optimizer,
+        gene_order=gene_order,
+        accelerator=accelerator,
+        seed=seed,
+    )
+    config.pop("preset")
     model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
     model.fit(adata, y.to_numpy(), checkpoint_dir=ckpt_dir, resume=resume)
     model.save(out, overwrite=overwrite)
     _record(
         out,
         "genexnet train",
-        {**config, "data": [str(p) for p in data], "label_column": label_column},
+        {**config, "preset": preset, "data": [str(p) for p in data], "label_column": label_column},
         seed,
         {"training": model.training_, "classes": model.classes_, "resumed": resume},
     )
