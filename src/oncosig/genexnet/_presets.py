@@ -4,41 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+# Compact model for 2 CPU cores (demo, shipped model): the 1,024 most variable genes
+# (32 x 32 grid), a per-pixel gene embedding (16 channels; our addition, see
+# GeneXNetNetwork), ImageNet-style stem (8 x 8 maps after it), two GeneXNet blocks with a
+# quarter of the dense layers and residual units, θk = 8 (~0.2 GFLOP per batch of 32).
+_COMPACT: dict[str, Any] = {
+    "max_genes": 1024,
+    "growth_rate": 8,
+    "theta_d": 0.25,
+    "theta_r": 0.25,
+    "depth": 2,
+    "stem_stride": 4,
+    "gene_embedding": 16,
+    "lr": 3e-3,
+    "batch_size": 32,
+    "max_epochs": 60,
+    "patience": 10,
+    "lr_patience": 4,
+}
+
 PRESETS: dict[str, dict[str, Any]] = {
-    # Compact model for 2 CPU cores (demo, shipped model): the 1,024 most variable genes
-    # (32 x 32 grid), a per-pixel gene embedding (16 channels; our addition, see
-    # GeneXNetNetwork), ImageNet-style stem (8 x 8 maps after it), two GeneXNet blocks with a
-    # quarter of the dense layers and residual units, θk = 8 (~0.2 GFLOP per batch of 32).
-    "compact": {
-        "max_genes": 1024,
-        "growth_rate": 8,
-        "theta_d": 0.25,
-        "theta_r": 0.25,
-        "depth": 2,
-        "stem_stride": 4,
-        "gene_embedding": 16,
-        "lr": 3e-3,
-        "batch_size": 32,
-        "max_epochs": 60,
-        "patience": 10,
-        "lr_patience": 4,
-    },
+    "compact": _COMPACT,
     # As `compact` on the 4,096 most variable genes (64 x 64 grid): ~2.5x the training time,
     # the best accuracy measured on the 7-cohort benchmark (BENCHMARKS.md).
-    "standard": {
-        "max_genes": 4096,
-        "growth_rate": 8,
-        "theta_d": 0.25,
-        "theta_r": 0.25,
-        "depth": 2,
-        "stem_stride": 4,
-        "gene_embedding": 16,
-        "lr": 3e-3,
-        "batch_size": 32,
-        "max_epochs": 60,
-        "patience": 10,
-        "lr_patience": 4,
-    },
+    "standard": {**_COMPACT, "max_genes": 4096},
     # The same network exactly as published (no gene embedding), the session-1 default.
     "compact-published": {
         "max_genes": 1024,
