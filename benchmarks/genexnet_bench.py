@@ -182,17 +182,10 @@ def _chol_kich() -> dict[str, Any]:
 
 def _degnext_samples(cohort: str) -> Any:
     """A DEGnext cohort as samples x genes (every labelled gene of its available splits)."""
-    import anndata as ad
-
+    from oncosig.degnext._data import samples_view
     from oncosig.io import read_degnext
 
-    g = read_degnext(data.SHARED / "degnext", cohort=cohort)
-    a = ad.AnnData(X=np.asarray(g.layers["counts"], dtype=np.float32).T)
-    a.layers["counts"] = np.asarray(g.layers["counts"], dtype=np.float64).T
-    a.obs_names = [f"{cohort}_s{i}" for i in range(a.n_obs)]
-    a.var_names = [str(v) for v in g.obs_names]
-    a.obs["condition"] = g.var["condition"].astype(str).to_numpy()
-    return a
+    return samples_view(read_degnext(data.SHARED / "degnext", cohort=cohort))
 
 
 def section_tumor_normal(args: argparse.Namespace, report: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,8 +14,6 @@ from oncosig.cli._common import OverwriteOpt
 if TYPE_CHECKING:
     import pandas as pd
     from anndata import AnnData
-
-logger = logging.getLogger(__name__)
 
 LIBRARY_HELP = "go-bp, hallmark, reactome, wikipathways, or the path of a GMT file."
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from oncosig._constants import COUNTS_LAYER, OBS_CONDITION
+from oncosig._constants import OBS_CONDITION
 from oncosig._errors import OncosigInputError
-from oncosig.degnext._data import GeneRows, counts_of, select_splits
+from oncosig.degnext._data import GeneRows, samples_view, select_splits
 from oncosig.degnext._metrics import classification_metrics
 from oncosig.models import create_model
 
@@ -133,17 +133,7 @@ def edger_sign_baseline(
         from oncosig.de import differential_expression as de_fn_impl
 
         de_fn = de_fn_impl
-    counts = counts_of(adata)
-    samples = AnnData(
-        X=counts.T.astype(np.float32),
-        obs=pd.DataFrame(
-            {OBS_CONDITION: adata.var[OBS_CONDITION].astype(str).to_numpy()},
-            index=adata.var_names.astype(str),
-        ),
-        var=pd.DataFrame(index=adata.obs_names.astype(str)),
-    )
-    samples.layers[COUNTS_LAYER] = counts.T
-    res = de_fn(samples, groupby=OBS_CONDITION, reference="normal", method="edger-lrt")
+    res = de_fn(samples_view(adata), groupby=OBS_CONDITION, reference="normal", method="edger-lrt")
     sub = select_splits(adata, splits)
     logfc = res["logFC"].reindex(sub.obs_names.astype(str)).to_numpy(dtype=np.float64)
     logfc = np.nan_to_num(logfc, nan=0.0)

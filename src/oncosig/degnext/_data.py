@@ -75,6 +75,27 @@ def counts_of(adata: AnnData) -> np.ndarray:
     return np.asarray(m, dtype=np.float64)
 
 
+def samples_view(adata: AnnData) -> AnnData:
+    """The cohort in oncosig's usual layout: samples x genes, ``obs["condition"]``.
+
+    Counts go to ``layers["counts"]`` (float64) and ``X`` (float32); sample names are the
+    DEGnext columns, gene names the DEGnext rows.  For DE tests and sample classifiers.
+    """
+    import pandas as pd
+
+    counts = counts_of(adata).T
+    out = AnnData(
+        X=counts.astype(np.float32),
+        obs=pd.DataFrame(
+            {OBS_CONDITION: adata.var[OBS_CONDITION].astype(str).to_numpy()},
+            index=adata.var_names.astype(str),
+        ),
+        var=pd.DataFrame(index=adata.obs_names.astype(str)),
+    )
+    out.layers[COUNTS_LAYER] = counts
+    return out
+
+
 def select_splits(adata: AnnData, splits: Sequence[str] | None) -> AnnData:
     """Rows of ``adata`` in the given splits (all rows for ``None``)."""
     if splits is None:

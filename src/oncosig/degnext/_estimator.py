@@ -209,7 +209,8 @@ class DEGnext:
         level: int,
         checkpoint_dir: str | Path | None = None,
         resume: bool = False,
-    ) -> dict[str, Any]:
+    ) -> None:
+        """Train ``net`` for one level and record its summary in ``history[f"level{level}"]``."""
         c = self.config
         train, val = [], []
         for i, p in enumerate(parts):
@@ -218,7 +219,7 @@ class DEGnext:
             train.append(tr)
             if va is not None:
                 val.append(va)
-        return train_level(
+        summary = train_level(
             net,
             train,
             val=val,
@@ -236,6 +237,9 @@ class DEGnext:
             resume=resume,
             fingerprint=self._run_id(parts, level),
         )
+        summary["cohorts"] = [p.cohort for p in parts]
+        summary["n_genes"] = int(sum(len(p.y) for p in parts))
+        self.history[f"level{level}"] = summary
 
     # ---------------------------------------------------------------- training
     def fit(
@@ -273,11 +277,7 @@ class DEGnext:
         self.size_factors = {}
         parts = self._train_parts(data, splits, binary=False)
         net = create_model(self.config["arch"], num_classes=3, **self.config["net_kwargs"])
-        self.history["level1"] = self._run(
-            net, parts, level=1, checkpoint_dir=checkpoint_dir, resume=resume
-        )
-        self.history["level1"]["cohorts"] = [p.cohort for p in parts]
-        self.history["level1"]["n_genes"] = int(sum(len(p.y) for p in parts))
+        self._run(net, parts, level=1, checkpoint_dir=checkpoint_dir, resume=resume)
         self.net = net
         self.level1_net = copy.deepcopy(net)
         return self
@@ -321,11 +321,7 @@ class DEGnext:
         parts = self._train_parts(data, splits, binary=True)
         net = copy.deepcopy(self.level1_net)
         net.reset_classifier(1)
-        self.history["level2"] = self._run(
-            net, parts, level=2, checkpoint_dir=checkpoint_dir, resume=resume
-        )
-        self.history["level2"]["cohorts"] = [p.cohort for p in parts]
-        self.history["level2"]["n_genes"] = int(sum(len(p.y) for p in parts))
+        self._run(net, parts, level=2, checkpoint_dir=checkpoint_dir, resume=resume)
         self.net = net
         return self
 

@@ -47,19 +47,27 @@ def select_genes(
     Fit this on training samples only.
     """
     x = _check_counts(counts)
-    detected = np.nanmean(np.nan_to_num(x, nan=0.0) > 0, axis=0)
-    keep = np.flatnonzero(detected > min_detected)
+    keep = detected_genes(np.nanmean(np.nan_to_num(x, nan=0.0) > 0, axis=0), min_detected)
+    if max_genes is not None and keep.size > max_genes:
+        sub = np.nan_to_num(x[:, keep], nan=0.0)
+        keep = most_variable(keep, np.var(log_cpm(sub, sub.sum(axis=1)), axis=0), max_genes)
+    return keep
+
+
+def detected_genes(rate: np.ndarray, min_detected: float) -> np.ndarray:
+    """Indices of the genes whose detection ``rate`` exceeds ``min_detected`` (none: error)."""
+    keep = np.flatnonzero(rate > min_detected)
     if keep.size == 0:
         raise OncosigInputError(
             f"no gene is detected in more than {min_detected:.0%} of the training samples; "
             "lower min_detected or check that the values are counts"
         )
-    if max_genes is not None and keep.size > max_genes:
-        sub = np.nan_to_num(x[:, keep], nan=0.0)
-        var = np.var(log_cpm(sub, sub.sum(axis=1)), axis=0)
-        top = np.sort(np.argsort(-var, kind="stable")[:max_genes])
-        keep = keep[top]
     return keep
+
+
+def most_variable(keep: np.ndarray, var: np.ndarray, max_genes: int) -> np.ndarray:
+    """The ``max_genes`` entries of ``keep`` with the largest ``var``, in their given order."""
+    return keep[np.sort(np.argsort(-var, kind="stable")[:max_genes])]
 
 
 class LogCPMScaler:

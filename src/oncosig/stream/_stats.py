@@ -118,22 +118,16 @@ def select_genes_streaming(
     One pass for the detection filter; with ``max_genes``, a second pass for the log-CPM
     variance of the detected genes (library sizes over the detected genes, prior 1).
     """
+    from oncosig.genexnet._prep import detected_genes, log_cpm, most_variable
+
     source = as_source(data)
-    detected = detection_rate(source, rows=rows, block_rows=block_rows)
-    keep = np.flatnonzero(detected > min_detected)
-    if keep.size == 0:
-        raise OncosigInputError(
-            f"no gene is detected in more than {min_detected:.0%} of the training samples; "
-            "lower min_detected or check that the values are counts"
-        )
+    keep = detected_genes(detection_rate(source, rows=rows, block_rows=block_rows), min_detected)
     if max_genes is not None and keep.size > max_genes:
         mom = RunningMoments(keep.size)
         for _, x in source.iter_blocks(block_rows=block_rows, rows=rows):
             sub = np.nan_to_num(x[:, keep], nan=0.0)
-            lib = sub.sum(axis=1)[:, None]
-            mom.update(np.log2((sub + 1.0) / (lib + 2.0) * 1e6))
-        top = np.sort(np.argsort(-mom.var, kind="stable")[:max_genes])
-        keep = keep[top]
+            mom.update(log_cpm(sub, sub.sum(axis=1)))
+        keep = most_variable(keep, mom.var, max_genes)
     return keep
 
 
