@@ -207,3 +207,27 @@ def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixtur
     cfg = record["config"]
     assert cfg["preset"] == "compact" and cfg["gene_embedding"] == 16  # from the preset
     assert cfg["max_genes"] == 64 and cfg["max_epochs"] == 2  # overridden
+
+
+def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--gene-order coexpression is stored with the model; an unknown layout exits 2."""
+    from oncosig.genexnet import GeneImageClassifier
+
+    a = make_cohort(n_per_class=8)
+    data = _write(a, tmp_path / "train.tsv")
+    labels = tmp_path / "labels.tsv"
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
+        labels, sep="\t", index=False
+    )
+    args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    fast = [*FAST_ARGS[: FAST_ARGS.index("--gene-order")], "--accelerator", "cpu", "--no-progress"]
+    fast[fast.index("--epochs") + 1] = "2"
+    ckpt = tmp_path / "coexpr.safetensors"
+    code, _, err = _run([*args, "--out", str(ckpt), *fast, "--gene-order", "coexpression"], capsys)
+    assert code == 0, err
+    assert GeneImageClassifier.load(ckpt).grid.ordering == "coexpression"
+    code, _, err = _run(
+        [*args, "--out", str(tmp_path / "bad.safetensors"), *fast, "--gene-order", "random"],
+        capsys,
+    )
+    assert code == 2 and "gene_order must be one of" in err, err

@@ -94,3 +94,14 @@ def test_gene_embedding_estimator_round_trip(cohort, tmp_path: Path) -> None:
     assert model.network.config["grid_side"] == model.grid.side
     loaded = GeneImageClassifier.load(model.save(tmp_path / "emb.safetensors"))
     np.testing.assert_array_equal(loaded.predict_proba(cohort), model.predict_proba(cohort))
+
+
+def test_coexpression_layout_estimator_round_trip(cohort, tmp_path: Path) -> None:
+    """The layout is fitted on the training samples and saved: a reload predicts the same."""
+    model = GeneXNet(**{**FAST, "gene_order": "coexpression"}).fit(cohort, label_key="project")
+    assert model.grid.ordering == "coexpression"
+    genomic = GeneXNet(**FAST).fit(cohort, label_key="project")
+    assert not np.array_equal(model.grid.order, genomic.grid.order)
+    loaded = GeneImageClassifier.load(model.save(tmp_path / "coexpr.safetensors"))
+    assert loaded.grid == model.grid and loaded.gene_order == "coexpression"
+    np.testing.assert_array_equal(loaded.predict_proba(cohort), model.predict_proba(cohort))

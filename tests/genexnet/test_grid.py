@@ -55,3 +55,72 @@ def test_genomic_order_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     grid = GeneGrid.from_genes(["a", "c", "b"], order="genomic")
     assert grid.ordering == "genomic"
     assert [grid.genes[i] for i in grid.pixel_genes()[:3]] == ["c", "b", "a"]
+
+
+# -- co-expression layout -----------------------------------------------------------------
+def _modules(rng: np.random.Generator, n_samples: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """64 genes in 4 co-expressed modules of 16, columns shuffled; returns (x, module)."""
+    factors = rng.normal(size=(n_samples, 4))
+    module = np.repeat(np.arange(4), 16)
+    x = factors[:, module] + 0.3 * rng.normal(size=(n_samples, 64))
+    perm = rng.permutation(64)
+    return x[:, perm], module[perm]
+
+
+def test_hilbert_curve_visits_every_pixel_by_unit_steps() -> None:
+    from oncosig.genexnet._grid import _hilbert_index
+
+    for side in (1, 2, 4, 8, 32):
+        h = _hilbert_index(side)
+        assert np.array_equal(np.sort(h), np.arange(side * side))
+        r, c = np.divmod(h, side)
+        if side > 1:
+            assert (np.abs(np.diff(r)) + np.abs(np.diff(c)) == 1).all()
+
+
+def test_snake_keeps_padding_at_the_end() -> None:
+    from oncosig.genexnet._grid import _curve
+
+    c = _curve(23, 5)  # 4 full rows (alternating direction) + 3 genes in the last row
+    assert np.array_equal(np.sort(c), np.arange(23))
+    assert c[5:10].tolist() == [9, 8, 7, 6, 5] and c[20:].tolist() == [20, 21, 22]
+    r, col = np.divmod(c, 5)
+    assert (np.abs(np.diff(r)) + np.abs(np.diff(col)) == 1)[:20].all()
+
+
+@pytest.mark.parametrize("n_genes", [64, 60])  # full power-of-two grid (Hilbert) and a snake
+def test_coexpression_layout_puts_modules_together(rng: np.random.Generator, n_genes: int) -> None:
+    x, module = _modules(rng)
+    x, module = x[:, :n_genes], module[:n_genes]
+    genes = [f"g{i}" for i in range(n_genes)]
+    grid = GeneGrid.from_genes(genes, order="coexpression", data=x)
+    assert grid.ordering == "coexpression" and grid.side == 8
+    pix = grid.pixel_genes().reshape(8, 8)
+
+    def same_module_neighbours(p: np.ndarray) -> float:
+        pairs = [(p[i, j], p[i, j + 1]) for i in range(8) for j in range(7)]
+        pairs += [(p[i, j], p[i + 1, j]) for i in range(7) for j in range(8)]
+        pairs = [(a, b) for a, b in pairs if a >= 0 and b >= 0]
+        return float(np.mean([module[a] == module[b] for a, b in pairs]))
+
+    given = GeneGrid.from_genes(genes, order="given").pixel_genes().reshape(8, 8)
+    # modules are contiguous blocks: most grid neighbours share a module (chance: ~1/4)
+    assert same_module_neighbours(pix) > 0.65 > 0.4 > same_module_neighbours(given)
+    # padding stays at the end and the layout survives serialisation
+    assert (grid.pixel_genes()[n_genes:] == -1).all()
+    assert GeneGrid.from_dict(json.loads(json.dumps(grid.to_dict()))) == grid
+
+
+def test_coexpression_layout_needs_training_data(rng: np.random.Generator) -> None:
+    genes = [f"g{i}" for i in range(10)]
+    with pytest.raises(ValueError, match="needs data"):
+        GeneGrid.from_genes(genes, order="coexpression")
+    with pytest.raises(ValueError, match="needs data"):
+        GeneGrid.from_genes(genes, order="coexpression", data=rng.normal(size=(5, 9)))
+    with pytest.raises(ValueError, match="order must be one of"):
+        GeneGrid.from_genes(genes, order="random")  # type: ignore[arg-type]
+    # constant genes are allowed (treated as uncorrelated)
+    x = rng.normal(size=(6, 10))
+    x[:, 3] = 1.0
+    grid = GeneGrid.from_genes(genes, order="coexpression", data=x)
+    assert np.array_equal(np.sort(grid.order), np.arange(10))

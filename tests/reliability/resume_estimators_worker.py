@@ -2,12 +2,14 @@
 
 Usage: ``python resume_estimators_worker.py WHAT MODE DIR RESULT [KILL]``
 
-- ``WHAT``: ``genexnet`` (``GeneXNet.fit``), ``degnext`` (``DEGnext.fit`` + ``finetune``) or
+- ``WHAT``: ``genexnet`` (``GeneXNet.fit``), ``genexnet-finetune`` (``GeneXNet.finetune`` of
+  a model fitted without checkpoints), ``degnext`` (``DEGnext.fit`` + ``finetune``) or
   ``genexnet-cli`` (``oncosig genexnet train``, in process);
 - ``MODE``: ``full`` (uninterrupted, no checkpoint), ``killed`` (SIGKILLs itself at the
   start of training step ``KILL``, i.e. mid-epoch, once an epoch checkpoint exists) or
   ``resume`` (continues from the checkpoints in ``DIR``);
-- ``KILL``: ``STEP`` for GeneXNet, ``LEVEL:STEP`` for DEGnext (``1:5`` = level 1, step 5).
+- ``KILL``: ``STEP`` for GeneXNet, ``PHASE:STEP`` for the fine-tuning (``frozen:3``,
+  ``unfrozen:5``), ``LEVEL:STEP`` for DEGnext (``1:5`` = level 1, step 5).
 
 Writes ``RESULT`` (JSON: probabilities, metrics, history) and ``RESULT.safetensors``
 (the final model, :meth:`save`).  Exit code 3: the kill point came before any checkpoint.
@@ -108,7 +110,13 @@ def _arm_kill(what: str, spec: str | None, ckdir: Path) -> None:
     """Patch the Lightning module so that the process SIGKILLs itself at a training step."""
     if spec is None:
         return
-    if what.startswith("genexnet"):
+    if what == "genexnet-finetune":
+        from oncosig.genexnet._lightning import GeneImageClassifierModule as Module
+
+        phase, st = spec.split(":")
+        level, step = (2 if phase == "frozen" else 1), int(st)
+        ckpt = ckdir / ("finetune-frozen.ckpt" if phase == "frozen" else "finetune.ckpt")
+    elif what.startswith("genexnet"):
         from oncosig.genexnet._lightning import GeneImageClassifierModule as Module
 
         level, step = 1, int(spec)
@@ -122,7 +130,8 @@ def _arm_kill(what: str, spec: str | None, ckdir: Path) -> None:
     original = Module.training_step
 
     def step_then_maybe_die(self: Any, batch: Any, batch_idx: int) -> Any:
-        this_level = 2 if getattr(self, "binary", False) else 1
+        # DEGnext: level 2 is the binary model; GeneXNet fine-tuning: 2 = frozen phase
+        this_level = 2 if getattr(self, "binary", False) or getattr(self, "frozen", None) else 1
         if this_level == level and self.trainer.global_step >= step:
             if not ckpt.is_file():
                 os._exit(3)  # no epoch checkpoint yet: the test would prove nothing
@@ -147,6 +156,32 @@ def run_genexnet(mode: str, ckdir: Path, result: Path) -> dict[str, Any]:
         "metrics": model.evaluate(a, label_key="project"),
         "history": model.history_,
         "training": {k: v for k, v in model.training_["fit"].items() if k != "seconds"},
+    }
+
+
+def run_genexnet_finetune(
+    mode: str, ckdir: Path, result: Path, kill: str | None = None
+) -> dict[str, Any]:
+    """Fit without checkpoints, then fine-tune to a 2-class task with resumable phases."""
+    from oncosig.genexnet import GeneXNet
+
+    model = GeneXNet(**GENEXNET)  # type: ignore[arg-type]
+    model.fit(genexnet_cohort(), label_key="project")
+    b = genexnet_cohort(seed=1)
+    b.obs["tn"] = np.where(b.obs["project"] == "TCGA-A", "normal", "tumour")
+    _arm_kill("genexnet-finetune", kill, ckdir)
+    kw: dict[str, Any] = {"freeze_epochs": 3, "max_epochs": 6, "lr": 0.02}
+    if mode != "full":
+        kw |= {"checkpoint_dir": ckdir, "resume": mode == "resume"}
+    model.finetune(b, label_key="tn", **kw)
+    model.save(result.with_suffix(".safetensors"), overwrite=True)
+    return {
+        "proba": model.predict_proba(b).tolist(),
+        "history": model.history_,
+        "training": {
+            ph: {k: v for k, v in t.items() if k != "seconds"}
+            for ph, t in model.training_["finetune"].items()
+        },
     }
 
 
@@ -209,13 +244,36 @@ def run_degnext(mode: str, ckdir: Path, result: Path) -> dict[str, Any]:
     }
 
 
+_STEPS = {"run": 0}
+
+
+def _count_steps() -> None:
+    """Count the training steps this process runs (a resume must run fewer than a full run)."""
+    from oncosig.degnext._lightning import DEGnextModule
+    from oncosig.genexnet._lightning import GeneImageClassifierModule
+
+    for module in (GeneImageClassifierModule, DEGnextModule):
+        original = module.training_step
+
+        def counted(self: Any, batch: Any, batch_idx: int, _orig: Any = original) -> Any:
+            _STEPS["run"] += 1
+            return _orig(self, batch, batch_idx)
+
+        module.training_step = counted  # type: ignore[method-assign]
+
+
 def main() -> None:
     what, mode, ckdir, result = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
     kill = sys.argv[5] if mode == "killed" else None
     torch.set_num_threads(1)
-    _arm_kill(what, kill, ckdir)
-    run = {"genexnet": run_genexnet, "genexnet-cli": run_genexnet_cli, "degnext": run_degnext}
-    out = run[what](mode, ckdir, result)
+    _count_steps()
+    if what == "genexnet-finetune":  # armed after the (uncheckpointed) pre-training
+        out = run_genexnet_finetune(mode, ckdir, result, kill)
+    else:
+        _arm_kill(what, kill, ckdir)
+        run = {"genexnet": run_genexnet, "genexnet-cli": run_genexnet_cli, "degnext": run_degnext}
+        out = run[what](mode, ckdir, result)
+    out["steps_run"] = _STEPS["run"]
     result.write_text(json.dumps(out, default=float))
 
 

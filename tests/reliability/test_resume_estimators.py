@@ -90,7 +90,58 @@ def test_genexnet_sigkill_mid_epoch_then_resume(
     resumed = _kill_and_resume("genexnet", "22", tmp_path)
     for key in ("history", "training", "metrics", "proba"):
         assert _same(full[key], resumed[key]), f"{key} differs after the resume"
+    assert resumed["steps_run"] < full["steps_run"], "the resume did not start from the checkpoint"
     _same_weights(full_weights, tmp_path / "resumed.safetensors")
+
+
+@pytest.fixture(scope="module")
+def finetune_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    d = tmp_path_factory.mktemp("gx_ft_full")
+    _worker("genexnet-finetune", "full", d / "unused", d / "full.json")
+    return json.loads((d / "full.json").read_text()), d / "full.safetensors"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kill",
+    [
+        # frozen phase: 3 epochs of 4 steps; killed in epoch 1 (head only, backbone frozen)
+        pytest.param("frozen:6", id="frozen-phase"),
+        # unfrozen phase: killed in epoch 3, which trains at the twice-halved LR
+        pytest.param("unfrozen:14", id="unfrozen-after-lr-halving"),
+    ],
+)
+def test_genexnet_finetune_sigkill_then_resume(
+    tmp_path: Path, finetune_full: tuple[dict[str, Any], Path], kill: str
+) -> None:
+    """GeneXNet.finetune(checkpoint_dir=..., resume=True): both phases resume bit-identically."""
+    full, full_weights = finetune_full
+    lrs = [h["lr"] for h in full["history"]][-6:]  # the unfrozen phase
+    assert lrs[2] > lrs[3], lrs  # the kill in epoch 3 comes after an LR halving
+    resumed = _kill_and_resume("genexnet-finetune", kill, tmp_path)
+    for key in ("history", "training", "proba"):
+        assert _same(full[key], resumed[key]), f"{key} differs after the resume"
+    assert resumed["steps_run"] < full["steps_run"], "the resume did not start from the checkpoint"
+    _same_weights(full_weights, tmp_path / "resumed.safetensors")
+
+
+def test_finetune_resume_refuses_other_starting_weights(tmp_path: Path) -> None:
+    """A fine-tuning checkpoint belongs to its pre-trained model: another one is refused."""
+    from oncosig.genexnet import GeneXNet
+
+    a = genexnet_cohort()
+    b = genexnet_cohort(seed=1)
+    b.obs["tn"] = np.where(b.obs["project"] == "TCGA-A", "normal", "tumour")
+    quick = {**GENEXNET, "max_epochs": 1}
+    first = GeneXNet(**quick).fit(a, label_key="project")  # type: ignore[arg-type]
+    first.finetune(b, label_key="tn", freeze_epochs=1, max_epochs=1, checkpoint_dir=tmp_path)
+    assert (tmp_path / "finetune.ckpt").is_file()
+    other = GeneXNet(**{**quick, "seed": 4}).fit(a, label_key="project")  # type: ignore[arg-type]
+    other.seed = first.seed  # same settings, different starting weights
+    with pytest.raises(OncosigInputError):
+        other.finetune(
+            b, label_key="tn", freeze_epochs=1, max_epochs=1, checkpoint_dir=tmp_path, resume=True
+        )
 
 
 @pytest.mark.slow
@@ -111,6 +162,7 @@ def test_degnext_sigkill_mid_epoch_then_resume(
     resumed = _kill_and_resume("degnext", kill, tmp_path)
     for key in ("history", "metrics", "level1_proba", "proba"):
         assert _same(full[key], resumed[key]), f"{key} differs after the resume"
+    assert resumed["steps_run"] < full["steps_run"], "the resume did not start from the checkpoint"
     _same_weights(full_weights, tmp_path / "resumed.safetensors")
 
 

@@ -179,8 +179,11 @@ def train(
     patience: int | None = typer.Option(
         None, "--patience", min=1, help="Early-stopping patience (epochs)."
     ),
-    gene_order: str = typer.Option(
-        "genomic", "--gene-order", help="Grid layout: genomic or given."
+    gene_order: str | None = typer.Option(
+        None,
+        "--gene-order",
+        help="Grid layout: genomic (chromosome position; the default), given (as in the "
+        "file) or coexpression (co-expressed training genes side by side).",
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
@@ -222,12 +225,12 @@ def train(
         "batch_size": batch_size,
         "max_epochs": epochs,
         "patience": patience,
+        "gene_order": gene_order,
     }
     config = genexnet_preset(preset, **{k: v for k, v in given.items() if v is not None})
     config.update(
         preset=preset,
         optimizer=optimizer,
-        gene_order=gene_order,
         accelerator=accelerator,
         seed=seed,
     )
@@ -264,18 +267,40 @@ def finetune(
     ),
     seed: int = SeedOpt,
     progress: bool = ProgressOpt,
+    checkpoint_dir: Path | None = CheckpointDirOpt,
+    resume: bool = ResumeOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
-    """Fine-tune a GeneXNet model on a new cohort (genes aligned to the model's first)."""
+    """Fine-tune a GeneXNet model on a new cohort (genes aligned to the model's first).
+
+    A checkpoint is written at the end of every epoch of both phases; after a crash or a
+    kill, the same command with --resume continues from it.
+    """
     from oncosig._atomic import check_can_write
+    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
 
     check_can_write(out, overwrite=overwrite)
+    ckpt_names = ("finetune-frozen.ckpt", "finetune.ckpt")
+    ckpt_dir = prepare_checkpoint_dir(
+        checkpoint_dir or default_checkpoint_dir(out),
+        ckpt_names,
+        resume=resume,
+        overwrite=overwrite,
+    )
     est = load_model(model)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
     est.seed = seed
     est.progress = progress
-    est.finetune(adata, y.to_numpy(), freeze_epochs=freeze_epochs, max_epochs=epochs, lr=lr)
+    est.finetune(
+        adata,
+        y.to_numpy(),
+        freeze_epochs=freeze_epochs,
+        max_epochs=epochs,
+        lr=lr,
+        checkpoint_dir=ckpt_dir,
+        resume=resume,
+    )
     est.save(out, overwrite=overwrite)
     config = {
         "model": str(model) if model else "pretrained",
@@ -288,8 +313,9 @@ def finetune(
         "genexnet finetune",
         {**config, "data": [str(p) for p in data], "label_column": label_column},
         seed,
-        {"training": est.training_, "classes": est.classes_},
+        {"training": est.training_, "classes": est.classes_, "resumed": resume},
     )
+    remove_checkpoints(ckpt_dir, ckpt_names)
     typer.echo(f"wrote {out} ({len(est.classes_)} classes, fine-tuned on {adata.n_obs} samples)")
 
 

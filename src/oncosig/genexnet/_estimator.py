@@ -25,7 +25,7 @@ from oncosig.genexnet._data import (
     resolve_labels,
 )
 from oncosig.genexnet._finetune import finetune_classifier
-from oncosig.genexnet._grid import GeneGrid
+from oncosig.genexnet._grid import GENE_ORDERS, GeneGrid
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
 from oncosig.genexnet._metrics import classification_metrics
 from oncosig.genexnet._persist import CHECKPOINT_KIND, load_classifier, save_classifier
@@ -83,7 +83,9 @@ class GeneImageClassifier:
     net_params
         Extra keyword arguments of the network constructor.
     gene_order
-        Grid layout: ``"genomic"`` (chromosome position) or ``"given"``.
+        Grid layout: ``"genomic"`` (chromosome position), ``"given"`` or
+        ``"coexpression"`` (co-expressed training genes side by side; see
+        :meth:`GeneGrid.from_genes`).
     max_genes
         Keep only the most variable genes (fitted on training samples); None keeps all
         genes detected in more than ``min_detected`` of the training samples.
@@ -360,6 +362,8 @@ class GeneImageClassifier:
             uninterrupted run (bit-identical on CPU).  Without ``resume``, an existing
             checkpoint is refused (continue it, or delete it to start over).
         """
+        if self.gene_order not in GENE_ORDERS:
+            raise ValueError(f"gene_order must be one of {GENE_ORDERS}, got {self.gene_order!r}")
         obs = obs_view(adata)
         labels = resolve_labels(obs, y, label_key)
         self.classes_ = sorted(set(labels))
@@ -378,7 +382,11 @@ class GeneImageClassifier:
             self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit_streaming(
                 store, columns=keep
             )
-            self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
+            layout_data = None
+            if self.gene_order == "coexpression":  # correlations of up to 2,000 samples
+                rows = np.unique(np.linspace(0, store.n_obs - 1, min(store.n_obs, 2000)).round())
+                layout_data = self.scaler_.transform(store.read(rows.astype(np.int64))[:, keep])
+            self.grid = GeneGrid.from_genes(genes, order=self.gene_order, data=layout_data)  # type: ignore[arg-type]
             images, transform = store, GeneImageTransform(keep, self.scaler_, self.grid)
         else:
             counts = counts_matrix(obs)
@@ -386,8 +394,9 @@ class GeneImageClassifier:
             genes = [str(g) for g in obs.var_names[keep]]
             counts = counts[:, keep]
             self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
-            self.grid = GeneGrid.from_genes(genes, order=self.gene_order)  # type: ignore[arg-type]
-            images = torch.from_numpy(self.grid.to_image(self.scaler_.transform(counts)))
+            scaled = self.scaler_.transform(counts)
+            self.grid = GeneGrid.from_genes(genes, order=self.gene_order, data=scaled)  # type: ignore[arg-type]
+            images = torch.from_numpy(self.grid.to_image(scaled))
         self.network = self._build_network(len(self.classes_))
         self.history_ = []
         logger.info(
@@ -426,6 +435,8 @@ class GeneImageClassifier:
         lr: float | None = None,
         head_lr: float | None = None,
         refit_scaler: bool = False,
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
     ) -> GeneImageClassifier:
         """Transfer learning: new head, train it with the backbone frozen, then unfreeze.
 
@@ -448,6 +459,10 @@ class GeneImageClassifier:
             (default: 10 x ``lr``).
         refit_scaler
             Refit the per-gene z-score on this cohort (default: keep the pre-trained one).
+        checkpoint_dir, resume
+            As in :meth:`fit`: resumable checkpoints of the two phases
+            (``finetune-frozen.ckpt``, ``finetune.ckpt``).  Their identity includes the
+            starting weights, so a resume must start from the same pre-trained model.
         """
         finetune_classifier(
             self,
@@ -460,6 +475,8 @@ class GeneImageClassifier:
             lr=lr,
             head_lr=head_lr,
             refit_scaler=refit_scaler,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
         )
         return self
 

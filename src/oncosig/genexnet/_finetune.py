@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +14,7 @@ from torch import nn
 
 from oncosig._errors import OncosigInputError
 from oncosig._repro import seed_everything
+from oncosig._resume import SUFFIX, fingerprint
 from oncosig.genexnet._data import Data, aligned_counts, obs_view, participants, resolve_labels
 from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler
 from oncosig.stream import ExpressionStore, as_source, is_on_disk
@@ -31,6 +34,15 @@ def classifier_head(net: nn.Module) -> nn.Module:
     raise TypeError(f"{type(net).__name__} exposes no classifier module to fine-tune")
 
 
+def weights_fingerprint(net: nn.Module) -> str:
+    """SHA-256 of a network's parameter and buffer values (names included)."""
+    h = hashlib.sha256()
+    for name, value in net.state_dict().items():
+        h.update(name.encode("utf-8"))
+        h.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def finetune_classifier(
     est: GeneImageClassifier,
     adata: Data,
@@ -43,10 +55,13 @@ def finetune_classifier(
     lr: float | None = None,
     head_lr: float | None = None,
     refit_scaler: bool = False,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
 ) -> None:
     """Fine-tune ``est`` in place (see :meth:`GeneImageClassifier.finetune`)."""
     est._check_fitted()
     assert est.network is not None and est.grid is not None and est.scaler_ is not None
+    start = weights_fingerprint(est.network)  # part of a resumable run's identity
     obs = obs_view(adata)
     labels = resolve_labels(obs, y, label_key)
     classes = sorted(set(labels))
@@ -82,6 +97,20 @@ def finetune_classifier(
     lr = est.lr if lr is None else lr
     head_lr = 10 * lr if head_lr is None else head_lr
     phases: dict[str, Any] = {}
+    setting: dict[str, Any] = {"freeze_epochs": freeze_epochs, "max_epochs": max_epochs, "lr": lr}
+    setting |= {"head_lr": head_lr, "refit_scaler": refit_scaler, "start": start}
+
+    def resumable(phase: str) -> dict[str, Any]:
+        if checkpoint_dir is None:
+            return {}
+        phase_id = f"{phase}/{fingerprint(setting)}"
+        run_id = est._run_id(phase_id, obs.obs_names, est.grid.genes, y_int)  # type: ignore[union-attr]
+        return {
+            "checkpoint": Path(checkpoint_dir) / f"{phase}{SUFFIX}",
+            "resume": resume,
+            "run_id": run_id,
+        }
+
     if freeze_epochs > 0:
         head = classifier_head(est.network)
         frozen = [m for m in est.network.children() if m is not head]
@@ -96,12 +125,19 @@ def finetune_classifier(
                 lr=head_lr,
                 max_epochs=freeze_epochs,
                 frozen=frozen,
+                **resumable("finetune-frozen"),
             )
         finally:
             est.network.requires_grad_(True)
     epochs = est.max_epochs if max_epochs is None else max_epochs
     if epochs > 0:
         phases["unfrozen"] = est._train(
-            images, y_int, groups, transform=transform, lr=lr, max_epochs=epochs
+            images,
+            y_int,
+            groups,
+            transform=transform,
+            lr=lr,
+            max_epochs=epochs,
+            **resumable("finetune"),
         )
     est.training_ = {**est.training_, "finetune": phases, "n_finetune": int(obs.n_obs)}

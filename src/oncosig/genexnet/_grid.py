@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-GeneOrder = Literal["genomic", "given"]
+GeneOrder = Literal["genomic", "given", "coexpression"]
+GENE_ORDERS: tuple[str, ...] = ("genomic", "given", "coexpression")
 
 
 def _genomic_permutation(genes: Sequence[str]) -> np.ndarray:
@@ -18,6 +19,69 @@ def _genomic_permutation(genes: Sequence[str]) -> np.ndarray:
 
     index = {g: i for i, g in enumerate(genes)}
     return np.asarray([index[g] for g in genomic_order(list(genes))], dtype=np.int64)
+
+
+def _hilbert_index(side: int) -> np.ndarray:
+    """Row-major pixel index of each step along a Hilbert curve over a ``side``² grid."""
+    n = side * side
+    d = np.arange(n, dtype=np.int64)
+    x = np.zeros(n, dtype=np.int64)
+    y = np.zeros(n, dtype=np.int64)
+    t = d.copy()
+    s = 1
+    while s < side:  # the classic d -> (x, y) conversion, vectorised over d
+        rx = 1 & (t // 2)
+        ry = 1 & (t ^ rx)
+        flip = ry == 0
+        swap_x = np.where(flip & (rx == 1), s - 1 - x, x)
+        swap_y = np.where(flip & (rx == 1), s - 1 - y, y)
+        x, y = np.where(flip, swap_y, swap_x), np.where(flip, swap_x, swap_y)
+        x += s * rx
+        y += s * ry
+        t //= 4
+        s *= 2
+    return y * side + x
+
+
+def _curve(n: int, side: int) -> np.ndarray:
+    """Row-major pixels for genes 0..n-1 so that consecutive genes are 2-D neighbours.
+
+    A Hilbert curve when the grid is full and its side a power of two (clusters stay
+    compact); otherwise a snake (rows alternately left-to-right and right-to-left) whose
+    last, partial row runs left to right so that padding stays at the end.
+    """
+    if n == side * side and side & (side - 1) == 0:
+        return _hilbert_index(side)
+    pixels = np.arange(n, dtype=np.int64)
+    row, col = pixels // side, pixels % side
+    full_rows = n // side
+    odd = (row % 2 == 1) & (row < full_rows)
+    return np.where(odd, row * side + side - 1 - col, pixels)
+
+
+def coexpression_order(x: np.ndarray) -> np.ndarray:
+    """Genes ordered so that co-expressed genes are adjacent (leaf order of a clustering).
+
+    Average-linkage hierarchical clustering of the genes with distance 1 - Pearson
+    correlation across the samples of ``x`` (samples x genes; constant genes count as
+    uncorrelated).  Returns a permutation of ``range(x.shape[1])``.
+    """
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 3:
+        raise ValueError("a co-expression layout needs a samples x genes matrix of >= 3 samples")
+    if x.shape[1] < 3:
+        return np.arange(x.shape[1], dtype=np.int64)
+    xc = x - x.mean(axis=0)
+    norm = np.linalg.norm(xc, axis=0)
+    norm[norm == 0] = np.inf
+    z = xc / norm
+    dist = np.clip(1.0 - z.T @ z, 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(dist, checks=False), method="average")
+    return np.asarray(leaves_list(tree), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -34,7 +98,8 @@ class GeneGrid:
     side
         Height and width of the square image (``side**2 >= len(genes)``).
     ordering
-        How ``order`` was made: ``"genomic"`` (chromosome position) or ``"given"``.
+        How ``order`` was made: ``"genomic"`` (chromosome position), ``"given"`` or
+        ``"coexpression"`` (clustered training-sample correlation).
 
     Examples
     --------
@@ -63,7 +128,12 @@ class GeneGrid:
 
     @classmethod
     def from_genes(
-        cls, genes: Sequence[str], *, order: GeneOrder = "genomic", side: int | None = None
+        cls,
+        genes: Sequence[str],
+        *,
+        order: GeneOrder = "genomic",
+        side: int | None = None,
+        data: np.ndarray | None = None,
     ) -> GeneGrid:
         """Lay out ``genes`` on the smallest square grid (or a ``side`` x ``side`` one).
 
@@ -73,20 +143,33 @@ class GeneGrid:
             Gene identifiers (unversioned Ensembl after harmonisation).
         order
             ``"genomic"``: chromosome and start position (genes without a known position
-            go last, in the given order); ``"given"``: as listed.
+            go last, in the given order); ``"given"``: as listed; ``"coexpression"``:
+            co-expressed genes side by side (:func:`coexpression_order` of ``data``, laid
+            along a Hilbert curve on full power-of-two grids, else a snake), so that the
+            convolutions see gene modules rather than chromosome neighbours.
         side
             Grid side; default ``ceil(sqrt(len(genes)))``.
+        data
+            Training samples x ``genes`` (scaled values), needed by ``"coexpression"``.
         """
         genes = tuple(str(g) for g in genes)
         if len(set(genes)) != len(genes):
             raise ValueError("gene identifiers must be unique to build a gene grid")
-        if order not in ("genomic", "given"):
-            raise ValueError(f"order must be 'genomic' or 'given', got {order!r}")
+        if order not in GENE_ORDERS:
+            raise ValueError(f"order must be one of {GENE_ORDERS}, got {order!r}")
+        side = side if side is not None else math.ceil(math.sqrt(len(genes)))
         if order == "genomic":
             perm = _genomic_permutation(genes)
+        elif order == "coexpression":
+            if data is None or np.shape(data)[1:] != (len(genes),):
+                raise ValueError(
+                    "order='coexpression' needs data: the training samples x genes matrix"
+                )
+            leaves = coexpression_order(data)
+            perm = np.empty(len(genes), dtype=np.int64)
+            perm[_curve(len(genes), int(side))] = leaves  # pixel -> gene, row-major
         else:
             perm = np.arange(len(genes), dtype=np.int64)
-        side = side if side is not None else math.ceil(math.sqrt(len(genes)))
         return cls(genes, perm, int(side), order)
 
     @property
