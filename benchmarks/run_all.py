@@ -24,6 +24,7 @@ ORDER = [
     "de_speed",
     "degnext",
     "genexnet",
+    "genexnet_seeds",
     "genexnet_tumor_normal",
     "interpret",
     "scale",
@@ -33,6 +34,7 @@ SCRIPTS = {
     "de_speed": ["de_speed.py"],
     "degnext": ["degnext_paper.py"],
     "genexnet": ["genexnet_bench.py"],  # all sections (tumour vs normal included)
+    "genexnet_seeds": [],  # written by genexnet_bench.py --sections seeds --out ...
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],
     "scale": ["scale.py"],
