@@ -42,6 +42,12 @@ def main() -> None:
     ap.add_argument("--cv-folds", type=int, default=5, help="0 = no CV table")
     ap.add_argument("--compare-archs", default="degnext", help="comma list; empty = no comparison")
     ap.add_argument("--cohorts", default=None)
+    ap.add_argument(
+        "--row-quantiles",
+        type=int,
+        default=None,
+        help="DEGnext(row_quantiles=N): rows resampled to N quantiles per group",
+    )
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-general", action="store_true")
     ap.add_argument("--no-transfer", action="store_true")
@@ -66,6 +72,7 @@ def main() -> None:
         cv_folds=args.cv_folds,
         compare_archs=[a for a in args.compare_archs.split(",") if a],
         timing_threads=[int(t) for t in args.timing_threads.split(",")],
+        row_quantiles=args.row_quantiles,
     )
     shutil.copyfile(Path(args.out) / "degnext.md", args.md)
     print(text)

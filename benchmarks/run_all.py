@@ -23,6 +23,7 @@ RESULTS = HERE / "results"
 ORDER = [
     "de_speed",
     "degnext",
+    "degnext_row_quantiles",
     "genexnet",
     "genexnet_seeds",
     "genexnet_tumor_normal",
@@ -34,6 +35,9 @@ SCRIPTS = {
     "de_speed": ["de_speed.py"],
     "degnext": ["degnext_paper.py"],
     "genexnet": ["genexnet_bench.py"],  # all sections (tumour vs normal included)
+    # python benchmarks/degnext_paper.py --row-quantiles 32 --no-timing --cv-folds 0
+    #   --compare-archs "" --md benchmarks/results/degnext_row_quantiles.md
+    "degnext_row_quantiles": [],
     "genexnet_seeds": [],  # written by genexnet_bench.py --sections seeds --out ...
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],

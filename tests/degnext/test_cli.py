@@ -184,3 +184,22 @@ def test_cli_on_a_real_cohort_not_used_in_training(shared_dir: Path, tmp_path: P
     )
     out = json.loads(res.stdout)  # type: ignore[attr-defined]
     assert out["n_genes"] == 441 + 111 and 0 <= out["accuracy"] <= 1
+
+
+def test_transfer_with_row_quantiles(synth_dir: Path, tmp_path: Path) -> None:
+    """--row-quantiles is stored in the checkpoint and used when scoring an unseen cohort."""
+    from oncosig.degnext import DEGnext
+
+    ckpt = tmp_path / "q.safetensors"
+    _run(
+        ["degnext", "transfer", "--data", str(synth_dir / "train"), "--out", str(ckpt)]
+        + ["--cohorts", "CHOL,KICH", "--row-quantiles", "8", *FAST]
+    )
+    assert DEGnext.load(ckpt).config["row_quantiles"] == 8
+    record = json.loads(ckpt.with_name(ckpt.name + ".run.json").read_text())
+    assert record["config"]["row_quantiles"] == 8
+    res = _run(
+        ["degnext", "evaluate", "--model", str(ckpt), "--data", str(synth_dir / "unseen")]
+        + ["--cohort", "TCGA-READ", "--json"]
+    )
+    assert json.loads(res.stdout)["n_genes"] == 80  # type: ignore[attr-defined]

@@ -186,3 +186,39 @@ def test_sample_subset_augmentation_is_reproducible_and_keeps_groups() -> None:
     assert plain[0].shape == (10, 60)
     with pytest.raises(ValueError, match="probability"):
         CohortRows([part], augment=2.0)
+
+
+def test_group_quantiles_make_rows_independent_of_sample_counts() -> None:
+    """The same two distributions sampled 9+36 or 60+120 times give nearly the same row."""
+    from oncosig.degnext._scaling import group_quantiles
+
+    def row(n_normal: int, n_tumour: int) -> tuple[np.ndarray, np.ndarray]:
+        normal = np.linspace(1.0, 3.0, n_normal)  # evenly spread: the same distribution
+        tumour = np.linspace(-2.0, 0.0, n_tumour)
+        x = np.concatenate([normal, tumour])[None, :]
+        return x, np.arange(n_normal + n_tumour) < n_normal
+
+    (a, ma), (b, mb) = row(9, 36), row(60, 120)
+    qa, na = group_quantiles(a, ma, 16)
+    qb, nb = group_quantiles(b, mb, 16)
+    assert qa.shape == qb.shape == (1, 32) and qa.dtype == np.float32
+    assert na is not None and na[:16].all() and not na[16:].any() and np.array_equal(na, nb)
+    np.testing.assert_allclose(qa, qb, atol=0.06)  # raw rows could not even be compared
+    assert np.all(np.diff(qa[0, :16]) >= 0) and qa[0, :16].min() >= 1.0  # sorted normals
+    # one group only, or no layout: unchanged
+    x = np.ones((2, 5), dtype=np.float32)
+    assert group_quantiles(x, None, 4)[0] is x
+    assert group_quantiles(x, np.ones(5, bool), 4)[0] is x
+    with pytest.raises(ValueError, match="n_quantiles"):
+        group_quantiles(a, ma, 1)
+
+
+def test_make_rows_with_quantiles(synth_dir: Path) -> None:
+    ad = read_degnext(synth_dir / "train", cohort="TCGA-CHOL")
+    sf = fit_size_factors(np.asarray(ad.layers["counts"], float))
+    rows = make_rows(ad, sf, quantiles=8)
+    assert rows.x.shape == (ad.n_obs, 16) and rows.normal is not None
+    full = make_rows(ad, sf)
+    # every quantile lies within its group's range in the sample-level row
+    nmax = full.x[:, full.normal].max(1)
+    assert (rows.x[:, :8] <= nmax[:, None] + 1e-5).all()

@@ -149,3 +149,18 @@ def test_epoch_timers_report_wall_and_cpu(rng: np.random.Generator) -> None:
         assert r["n_epochs"] == 2 and r["epoch_s"] > 0 and r["epoch_cpu_s"] > 0
         assert r["threads"] == 1
     assert t["setup_s"] >= 0
+
+
+def test_row_quantiles_option_round_trip(synth_dir: Path, tmp_path: Path) -> None:
+    """row_quantiles is used for training and scoring and survives save/load."""
+    ad = read_degnext(synth_dir / "train", cohort="TCGA-CHOL")
+    with pytest.raises(ValueError, match="row_quantiles"):
+        _model(row_quantiles=1)
+    m = _model(row_quantiles=8).fit(ad, splits=["T1"]).finetune(ad, splits=["F1"])
+    p = m.predict_proba(ad, splits=["T3"])
+    loaded = DEGnext.load(m.save(tmp_path / "q.safetensors"))
+    assert loaded.config["row_quantiles"] == 8
+    np.testing.assert_allclose(loaded.predict_proba(ad, splits=["T3"]), p, atol=1e-6)
+    # a checkpoint without the option keeps the sample-level rows
+    plain = DEGnext.load(_model().fit(ad, splits=["T1"]).save(tmp_path / "p.safetensors"))
+    assert plain.config["row_quantiles"] is None

@@ -36,6 +36,13 @@ CheckpointDirOpt = typer.Option(
     help="Folder of the resumable epoch checkpoints (default: OUT.resume/; removed once OUT "
     "is written).",
 )
+RowQuantilesOpt = typer.Option(
+    None,
+    "--row-quantiles",
+    min=2,
+    help="Resample every gene's row to N quantiles of its normal and N of its tumour samples "
+    "(rows of the same length for every cohort; helps transfer to cohorts with few normals).",
+)
 ResumeOpt = typer.Option(
     False,
     "--resume",
@@ -54,6 +61,7 @@ def _model(
     threads: int | None,
     precision: str,
     progress: bool,
+    row_quantiles: int | None = None,
 ) -> Any:
     from oncosig.degnext import DEGnext
 
@@ -67,6 +75,7 @@ def _model(
         num_threads=threads,
         precision=precision,
         progress=progress,
+        row_quantiles=row_quantiles,
     )
 
 
@@ -95,6 +104,7 @@ def train_cmd(
     threads: int | None = ThreadsOpt,
     precision: str = PrecisionOpt,
     progress: bool = ProgressOpt,
+    row_quantiles: int | None = RowQuantilesOpt,
     checkpoint_dir: Path | None = CheckpointDirOpt,
     resume: bool = ResumeOpt,
     overwrite: bool = OverwriteOpt,
@@ -122,7 +132,18 @@ def train_cmd(
     l1 = "T1" if "T1" in present else "T2"
     if l1 not in present or "F1" not in present:
         raise ValueError(f"{cohort}: training needs T1 or T2 and F1; present: {sorted(present)}")
-    model = _model(arch, epochs, finetune_epochs, lr, patience, seed, threads, precision, progress)
+    model = _model(
+        arch,
+        epochs,
+        finetune_epochs,
+        lr,
+        patience,
+        seed,
+        threads,
+        precision,
+        progress,
+        row_quantiles,
+    )
     model.fit(adata, splits=[l1], checkpoint_dir=ckpt_dir, resume=resume)
     result: dict[str, Any] = {"level1_split": l1}
     if l1 == "T1" and "T2" in present:
@@ -178,6 +199,7 @@ def transfer_cmd(
     threads: int | None = ThreadsOpt,
     precision: str = PrecisionOpt,
     progress: bool = ProgressOpt,
+    row_quantiles: int | None = RowQuantilesOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
     """Train the transfer model (level 1 on T1+T2, level 2 on F1+T3 of the training cohorts)."""
@@ -185,7 +207,18 @@ def transfer_cmd(
     from oncosig.degnext import train_transfer
 
     _check_out(out, overwrite)
-    model = _model(arch, epochs, finetune_epochs, lr, patience, seed, threads, precision, progress)
+    model = _model(
+        arch,
+        epochs,
+        finetune_epochs,
+        lr,
+        patience,
+        seed,
+        threads,
+        precision,
+        progress,
+        row_quantiles,
+    )
     model, summary = train_transfer(
         data, cohorts=[c for c in cohorts.split(",") if c.strip()], model=model
     )

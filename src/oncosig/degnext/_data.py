@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from oncosig._constants import COUNTS_LAYER, NORMAL, OBS_CONDITION
 from oncosig._errors import OncosigInputError
-from oncosig.degnext._scaling import fit_size_factors, scale_rows
+from oncosig.degnext._scaling import fit_size_factors, group_quantiles, scale_rows
 
 OBS_SPLIT = "split"
 OBS_LABEL = "label"
@@ -143,7 +143,13 @@ def normal_mask(adata: AnnData) -> np.ndarray | None:
     return mask
 
 
-def make_rows(adata: AnnData, size_factors: np.ndarray, *, centring: str = "balanced") -> GeneRows:
+def make_rows(
+    adata: AnnData,
+    size_factors: np.ndarray,
+    *,
+    centring: str = "balanced",
+    quantiles: int | None = None,
+) -> GeneRows:
     """Scale every row of ``adata`` with the given sample size factors.
 
     Parameters
@@ -156,6 +162,9 @@ def make_rows(adata: AnnData, size_factors: np.ndarray, *, centring: str = "bala
         ``"balanced"`` (default): each row minus the midpoint of its normal and tumour
         group means; ``"mean"``: minus the row mean (session-1 behaviour).  See
         :mod:`oncosig.degnext._scaling`.
+    quantiles
+        Resample each scaled row to this many quantiles of its normal and of its tumour
+        samples (:func:`~oncosig.degnext._scaling.group_quantiles`); None keeps the samples.
     """
     if centring not in CENTRING:
         raise ValueError(f"centring must be one of {CENTRING}, got {centring!r}")
@@ -163,6 +172,8 @@ def make_rows(adata: AnnData, size_factors: np.ndarray, *, centring: str = "bala
     x = scale_rows(
         counts_of(adata), size_factors, normal=normal if centring == "balanced" else None
     )
+    if quantiles is not None:
+        x, normal = group_quantiles(x, normal, int(quantiles))
     if OBS_LABEL in adata.obs:
         y = adata.obs[OBS_LABEL].to_numpy().astype(np.int64)
     else:

@@ -100,7 +100,10 @@ class DEGnext:
     fitted on each cohort's training genes, ``log2(count / sf + 1)``, then per-gene
     centring (``centring="balanced"``: on the midpoint of the normal and tumour group means,
     so a fold change sits at the same place whatever the share of normal samples; ``"mean"``:
-    on the row mean, the session-1 behaviour kept for older checkpoints).  A cohort never trained on takes its size factors from its
+    on the row mean, the session-1 behaviour kept for older checkpoints).  With
+    ``row_quantiles=q`` each scaled row is resampled to ``q`` quantiles of its normal and
+    ``q`` of its tumour samples, so every cohort gives rows of the same length and layout
+    whatever its sample counts (transfer to cohorts with few normals; see BENCHMARKS.md).  A cohort never trained on takes its size factors from its
     unlabelled non-bio genes (T1/T2) when present, else from the genes being scored.
     """
 
@@ -122,9 +125,12 @@ class DEGnext:
         progress: bool = True,
         net_kwargs: dict[str, Any] | None = None,
         centring: str = "balanced",
+        row_quantiles: int | None = None,
     ) -> None:
         if centring not in ("balanced", "mean"):
             raise ValueError(f"centring must be 'balanced' or 'mean', got {centring!r}")
+        if row_quantiles is not None and int(row_quantiles) < 2:
+            raise ValueError(f"row_quantiles must be None or >= 2, got {row_quantiles}")
         if precision not in {"bf16-mixed", "32-true", "32"}:
             raise ValueError(f"precision must be 'bf16-mixed' or '32-true', got {precision!r}")
         if min(batch_size, finetune_batch_size, max_epochs, finetune_epochs) < 1:
@@ -147,6 +153,7 @@ class DEGnext:
             "progress": progress,
             "net_kwargs": dict(net_kwargs or {}),
             "centring": centring,
+            "row_quantiles": None if row_quantiles is None else int(row_quantiles),
         }
         self.net: DEGnextNet | None = None
         self.level1_net: DEGnextNet | None = None
@@ -175,7 +182,9 @@ class DEGnext:
             if sf is None or sf.shape[0] != sub.n_vars:
                 sf = fit_size_factors(counts_of(sub))
                 self.size_factors[cohort] = sf
-            rows = make_rows(sub, sf, centring=self.config["centring"])
+            rows = make_rows(
+                sub, sf, centring=self.config["centring"], quantiles=self.config["row_quantiles"]
+            )
             if binary:
                 keep = np.isin(rows.y, [0, 1])
                 if not keep.all():
@@ -331,7 +340,9 @@ class DEGnext:
         sf = self.size_factors.get(cohort_of(adata))
         if sf is None or sf.shape[0] != adata.n_vars:
             sf = size_factors_for(adata, BACKGROUND_SPLITS)
-        return make_rows(sub, sf, centring=self.config["centring"])
+        return make_rows(
+            sub, sf, centring=self.config["centring"], quantiles=self.config["row_quantiles"]
+        )
 
     def predict_proba(
         self, adata: AnnData, *, splits: Sequence[str] | None = None, task: str | None = None

@@ -54,6 +54,7 @@ def run_paper_benchmark(
     baselines: Sequence[str] = BASELINES,
     num_threads: int | None = 1,
     timing_threads: Sequence[int] = (2, 1),
+    row_quantiles: int | None = None,
 ) -> str:
     """Run every DEGnext experiment and write CSV/PNG files and ``degnext.md`` into ``out``.
 
@@ -62,7 +63,8 @@ def run_paper_benchmark(
     general-learning section; ``baselines`` names the classical models; ``compare_archs`` (e.g. ``("degnext",)``) trains those
     networks beside ``arch`` on the cohorts that have every split.  ``num_threads`` sets
     ``torch.set_num_threads`` for training (1 is fastest on a shared 2-core machine);
-    ``timing_threads`` are the thread counts of the epoch-time figure (only there).  ``degnext.md`` is
+    ``timing_threads`` are the thread counts of the epoch-time figure (only there);
+    ``row_quantiles`` is :class:`DEGnext`'s option of that name.  ``degnext.md`` is
     rewritten after every section, so a long run that is stopped still leaves the
     finished sections.
 
@@ -89,6 +91,7 @@ def run_paper_benchmark(
         "seed": seed,
         "progress": False,
         "num_threads": num_threads,
+        "row_quantiles": row_quantiles,
     }
 
     def flush() -> None:
@@ -108,7 +111,13 @@ def run_paper_benchmark(
         )
         + f", bf16 autocast + channels-last, seed {seed}. Metrics over all genes of the "
         "split. Inputs: median-of-ratios size factors from training genes, log2, each row "
-        "centred on the midpoint of its normal and tumour group means.",
+        "centred on the midpoint of its normal and tumour group means"
+        + (
+            f", then resampled to {row_quantiles} quantiles of its normal and "
+            f"{row_quantiles} of its tumour samples (`row_quantiles={row_quantiles}`)."
+            if row_quantiles
+            else "."
+        ),
         "",
     ]
     extras_keep = None

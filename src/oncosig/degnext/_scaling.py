@@ -131,3 +131,40 @@ def scale_rows(
         raise ValueError("size factors must be finite and positive")
     x = np.log2(np.clip(c, 0, None) / sf + 1.0)
     return centre_rows(x, normal).astype(np.float32)
+
+
+def group_quantiles(
+    x: np.ndarray, normal: np.ndarray | None, n_quantiles: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Resample each row to ``n_quantiles`` quantiles of its normal and of its tumour part.
+
+    Rows of cohorts with different sample counts and normal shares become the same
+    length, ``2 * n_quantiles`` (normal quantiles first, each group sorted), so a network
+    trained on cohorts with 32-113 normal samples sees a cohort with 9 in the same
+    layout.  Quantile ``k`` of a group of ``n`` values is R's type-7 quantile at
+    ``(k + 0.5) / n_quantiles``.  Without two groups the rows are returned unchanged.
+
+    Parameters
+    ----------
+    x
+        Scaled rows, genes x samples.
+    normal
+        Boolean mask of the normal columns (None: unknown).
+    n_quantiles
+        Quantiles per group (>= 2).
+
+    Returns
+    -------
+    The resampled float32 rows and the new normal-column mask.
+    """
+    if n_quantiles < 2:
+        raise ValueError(f"n_quantiles must be >= 2, got {n_quantiles}")
+    if normal is None:
+        return x, normal
+    mask = np.asarray(normal, dtype=bool)
+    if not mask.any() or mask.all():
+        return x, normal
+    probs = (np.arange(n_quantiles) + 0.5) / n_quantiles
+    parts = [np.quantile(x[:, m], probs, axis=1).T for m in (mask, ~mask)]
+    new_mask = np.r_[np.ones(n_quantiles, dtype=bool), np.zeros(n_quantiles, dtype=bool)]
+    return np.concatenate(parts, axis=1).astype(np.float32), new_mask
