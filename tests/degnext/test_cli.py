@@ -192,14 +192,18 @@ def test_transfer_with_row_quantiles(synth_dir: Path, tmp_path: Path) -> None:
 
     ckpt = tmp_path / "q.safetensors"
     _run(
-        ["degnext", "transfer", "--data", str(synth_dir / "train"), "--out", str(ckpt)]
-        + ["--cohorts", "CHOL,KICH", "--row-quantiles", "8", *FAST]
+        [
+            *("degnext", "transfer", "--data", str(synth_dir / "train"), "--out", str(ckpt)),
+            *("--cohorts", "CHOL,KICH", "--row-quantiles", "8", *FAST),
+        ]
     )
     assert DEGnext.load(ckpt).config["row_quantiles"] == 8
     record = json.loads(ckpt.with_name(ckpt.name + ".run.json").read_text())
     assert record["config"]["row_quantiles"] == 8
     res = _run(
-        ["degnext", "evaluate", "--model", str(ckpt), "--data", str(synth_dir / "unseen")]
-        + ["--cohort", "TCGA-READ", "--json"]
+        [
+            *("degnext", "evaluate", "--model", str(ckpt), "--data", str(synth_dir / "unseen")),
+            *("--cohort", "TCGA-READ", "--json"),
+        ]
     )
     assert json.loads(res.stdout)["n_genes"] == 80  # type: ignore[attr-defined]
