@@ -103,8 +103,9 @@ class DEGnext:
     on the row mean, the session-1 behaviour kept for older checkpoints).  With
     ``row_quantiles=q`` each scaled row is resampled to ``q`` quantiles of its normal and
     ``q`` of its tumour samples, so every cohort gives rows of the same length and layout
-    whatever its sample counts (transfer to cohorts with few normals; see BENCHMARKS.md).  A cohort never trained on takes its size factors from its
-    unlabelled non-bio genes (T1/T2) when present, else from the genes being scored.
+    whatever its sample counts (transfer to cohorts with few normals; see BENCHMARKS.md).
+    A cohort never trained on takes its size factors from its unlabelled non-bio genes
+    (T1/T2) when present, else from the genes being scored.
     """
 
     def __init__(
@@ -171,6 +172,15 @@ class DEGnext:
         if n:
             torch.set_num_threads(int(n))
 
+    def _rows(self, adata: AnnData, size_factors: np.ndarray) -> GeneRows:
+        """Scaled rows of ``adata`` with this model's input settings."""
+        return make_rows(
+            adata,
+            size_factors,
+            centring=self.config["centring"],
+            quantiles=self.config["row_quantiles"],
+        )
+
     def _train_parts(
         self, data: Data, splits: Sequence[str] | None, *, binary: bool
     ) -> list[GeneRows]:
@@ -182,9 +192,7 @@ class DEGnext:
             if sf is None or sf.shape[0] != sub.n_vars:
                 sf = fit_size_factors(counts_of(sub))
                 self.size_factors[cohort] = sf
-            rows = make_rows(
-                sub, sf, centring=self.config["centring"], quantiles=self.config["row_quantiles"]
-            )
+            rows = self._rows(sub, sf)
             if binary:
                 keep = np.isin(rows.y, [0, 1])
                 if not keep.all():
@@ -340,9 +348,7 @@ class DEGnext:
         sf = self.size_factors.get(cohort_of(adata))
         if sf is None or sf.shape[0] != adata.n_vars:
             sf = size_factors_for(adata, BACKGROUND_SPLITS)
-        return make_rows(
-            sub, sf, centring=self.config["centring"], quantiles=self.config["row_quantiles"]
-        )
+        return self._rows(sub, sf)
 
     def predict_proba(
         self, adata: AnnData, *, splits: Sequence[str] | None = None, task: str | None = None

@@ -25,7 +25,7 @@ from oncosig.genexnet._data import (
     resolve_labels,
 )
 from oncosig.genexnet._finetune import finetune_classifier
-from oncosig.genexnet._grid import GENE_ORDERS, GeneGrid
+from oncosig.genexnet._grid import GeneGrid, check_gene_order
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
 from oncosig.genexnet._metrics import classification_metrics
 from oncosig.genexnet._persist import CHECKPOINT_KIND, load_classifier, save_classifier
@@ -362,8 +362,7 @@ class GeneImageClassifier:
             uninterrupted run (bit-identical on CPU).  Without ``resume``, an existing
             checkpoint is refused (continue it, or delete it to start over).
         """
-        if self.gene_order not in GENE_ORDERS:
-            raise ValueError(f"gene_order must be one of {GENE_ORDERS}, got {self.gene_order!r}")
+        check_gene_order(self.gene_order)  # before any work on the data
         obs = obs_view(adata)
         labels = resolve_labels(obs, y, label_key)
         self.classes_ = sorted(set(labels))

@@ -61,7 +61,8 @@ def finetune_classifier(
     """Fine-tune ``est`` in place (see :meth:`GeneImageClassifier.finetune`)."""
     est._check_fitted()
     assert est.network is not None and est.grid is not None and est.scaler_ is not None
-    start = weights_fingerprint(est.network)  # part of a resumable run's identity
+    # the starting weights are part of a resumable run's identity (hashed only when resumable)
+    start = "" if checkpoint_dir is None else weights_fingerprint(est.network)
     obs = obs_view(adata)
     labels = resolve_labels(obs, y, label_key)
     classes = sorted(set(labels))

@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 GeneOrder = Literal["genomic", "given", "coexpression"]
-GENE_ORDERS: tuple[str, ...] = ("genomic", "given", "coexpression")
+GENE_ORDERS: tuple[str, ...] = get_args(GeneOrder)
+
+
+def check_gene_order(order: str) -> None:
+    """Raise ``ValueError`` unless ``order`` is one of :data:`GENE_ORDERS`."""
+    if order not in GENE_ORDERS:
+        raise ValueError(f"gene_order must be one of {GENE_ORDERS}, got {order!r}")
 
 
 def _genomic_permutation(genes: Sequence[str]) -> np.ndarray:
@@ -24,10 +30,9 @@ def _genomic_permutation(genes: Sequence[str]) -> np.ndarray:
 def _hilbert_index(side: int) -> np.ndarray:
     """Row-major pixel index of each step along a Hilbert curve over a ``side``² grid."""
     n = side * side
-    d = np.arange(n, dtype=np.int64)
+    t = np.arange(n, dtype=np.int64)  # position along the curve, consumed 2 bits a level
     x = np.zeros(n, dtype=np.int64)
     y = np.zeros(n, dtype=np.int64)
-    t = d.copy()
     s = 1
     while s < side:  # the classic d -> (x, y) conversion, vectorised over d
         rx = 1 & (t // 2)
@@ -155,8 +160,7 @@ class GeneGrid:
         genes = tuple(str(g) for g in genes)
         if len(set(genes)) != len(genes):
             raise ValueError("gene identifiers must be unique to build a gene grid")
-        if order not in GENE_ORDERS:
-            raise ValueError(f"order must be one of {GENE_ORDERS}, got {order!r}")
+        check_gene_order(order)
         side = side if side is not None else math.ceil(math.sqrt(len(genes)))
         if order == "genomic":
             perm = _genomic_permutation(genes)
