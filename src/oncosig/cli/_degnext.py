@@ -52,9 +52,10 @@ ResumeOpt = typer.Option(
 
 
 def _model(
+    *,
     arch: str,
     epochs: int,
-    ft_epochs: int,
+    finetune_epochs: int,
     lr: float,
     patience: int,
     seed: int,
@@ -68,7 +69,7 @@ def _model(
     return DEGnext(
         arch=arch,
         max_epochs=epochs,
-        finetune_epochs=ft_epochs,
+        finetune_epochs=finetune_epochs,
         lr=lr,
         patience=patience,
         seed=seed,
@@ -133,16 +134,16 @@ def train_cmd(
     if l1 not in present or "F1" not in present:
         raise ValueError(f"{cohort}: training needs T1 or T2 and F1; present: {sorted(present)}")
     model = _model(
-        arch,
-        epochs,
-        finetune_epochs,
-        lr,
-        patience,
-        seed,
-        threads,
-        precision,
-        progress,
-        row_quantiles,
+        arch=arch,
+        epochs=epochs,
+        finetune_epochs=finetune_epochs,
+        lr=lr,
+        patience=patience,
+        seed=seed,
+        threads=threads,
+        precision=precision,
+        progress=progress,
+        row_quantiles=row_quantiles,
     )
     model.fit(adata, splits=[l1], checkpoint_dir=ckpt_dir, resume=resume)
     result: dict[str, Any] = {"level1_split": l1}
@@ -208,16 +209,16 @@ def transfer_cmd(
 
     _check_out(out, overwrite)
     model = _model(
-        arch,
-        epochs,
-        finetune_epochs,
-        lr,
-        patience,
-        seed,
-        threads,
-        precision,
-        progress,
-        row_quantiles,
+        arch=arch,
+        epochs=epochs,
+        finetune_epochs=finetune_epochs,
+        lr=lr,
+        patience=patience,
+        seed=seed,
+        threads=threads,
+        precision=precision,
+        progress=progress,
+        row_quantiles=row_quantiles,
     )
     model, summary = train_transfer(
         data, cohorts=[c for c in cohorts.split(",") if c.strip()], model=model
