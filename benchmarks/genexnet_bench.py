@@ -417,10 +417,11 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
     from oncosig.genexnet import classification_metrics, cross_validate, preset
 
     adata = data.tcga7()
+    seeds_of = {label: _config_seeds(args, label) for label in SEED_CONFIGS}
     models = [
         (f"{label}_s{seed}", "genexnet", preset(name, accelerator="cpu", seed=seed, **over))
         for label, (name, over, _) in SEED_CONFIGS.items()
-        for seed in _config_seeds(args, label)
+        for seed in seeds_of[label]
     ]
     t0 = time.perf_counter()
     res = cross_validate(
@@ -435,7 +436,6 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
     )
     pred, classes = res.predictions, res.classes
     n = pred["sample"].nunique()
-    seeds_of = {label: _config_seeds(args, label) for label in SEED_CONFIGS}
     report += [
         f"## GeneXNet over training seeds (7-cohort CV, {args.folds} folds, shuffle seed 0)",
         "",
@@ -446,7 +446,7 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
         + f". Accuracy and macro F1 are over all {n} out-of-fold predictions of a seed; "
         "mean ± sd over seeds. `genexnet_4096_coexpr` is preset `standard` with "
         "`gene_order='coexpression'` (co-expressed training genes side by side on a Hilbert "
-        f"curve instead of chromosome order). A seed ensemble averages the class probabilities "
+        "curve instead of chromosome order). A seed ensemble averages the class probabilities "
         f"of {ENSEMBLE_SIZE} consecutive seeds (disjoint groups). For comparison, the linear SVM "
         "(deterministic) makes 7 errors on these folds (98.2 %).",
         "",

@@ -38,6 +38,14 @@ def _write(a, path: Path) -> Path:
     return path
 
 
+def _write_labels(a, path: Path) -> Path:
+    """A labels TSV: sample ID, then the cohort."""
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
+        path, sep="\t", index=False
+    )
+    return path
+
+
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exc:
         main(args)
@@ -149,9 +157,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     a = make_cohort(n_per_class=4)
     data = _write(a, tmp_path / "d.tsv")
     labels = tmp_path / "l.tsv"
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
-        labels, sep="\t", index=False
-    )
+    _write_labels(a, labels)
     code, _, err = _run(
         [
             "genexnet",
@@ -186,14 +192,9 @@ def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixtur
     import json
 
     a = make_cohort(n_per_class=8)
-    data = tmp_path / "counts.tsv"
-    pd.DataFrame(a.layers["counts"], index=a.obs_names, columns=a.var_names).T.to_csv(
-        data, sep="\t"
-    )
+    data = _write(a, tmp_path / "counts.tsv")
     labels = tmp_path / "labels.tsv"
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
-        labels, sep="\t", index=False
-    )
+    _write_labels(a, labels)
     base = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
     code, _, err = _run(
         [*base, "--preset", "nope", "--out", str(tmp_path / "x.safetensors")], capsys
@@ -216,9 +217,7 @@ def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     a = make_cohort(n_per_class=8)
     data = _write(a, tmp_path / "train.tsv")
     labels = tmp_path / "labels.tsv"
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
-        labels, sep="\t", index=False
-    )
+    _write_labels(a, labels)
     args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
     fast = [*FAST_ARGS[: FAST_ARGS.index("--gene-order")], "--accelerator", "cpu", "--no-progress"]
     fast[fast.index("--epochs") + 1] = "2"

@@ -64,18 +64,21 @@ def _same_weights(a: Path, b: Path) -> None:
     assert all(torch.equal(wa[k], wb[k]) for k in wa), "resumed weights differ"
 
 
+def _full_run(factory: pytest.TempPathFactory, what: str) -> tuple[dict[str, Any], Path]:
+    """An uninterrupted run of the worker: its JSON record and its saved weights."""
+    d = factory.mktemp(f"{what}_full")
+    _worker(what, "full", d / "unused", d / "full.json")
+    return json.loads((d / "full.json").read_text()), d / "full.safetensors"
+
+
 @pytest.fixture(scope="module")
 def genexnet_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    d = tmp_path_factory.mktemp("gx_full")
-    _worker("genexnet", "full", d / "unused", d / "full.json")
-    return json.loads((d / "full.json").read_text()), d / "full.safetensors"
+    return _full_run(tmp_path_factory, "genexnet")
 
 
 @pytest.fixture(scope="module")
 def degnext_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    d = tmp_path_factory.mktemp("dg_full")
-    _worker("degnext", "full", d / "unused", d / "full.json")
-    return json.loads((d / "full.json").read_text()), d / "full.safetensors"
+    return _full_run(tmp_path_factory, "degnext")
 
 
 @pytest.mark.slow
@@ -96,9 +99,7 @@ def test_genexnet_sigkill_mid_epoch_then_resume(
 
 @pytest.fixture(scope="module")
 def finetune_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    d = tmp_path_factory.mktemp("gx_ft_full")
-    _worker("genexnet-finetune", "full", d / "unused", d / "full.json")
-    return json.loads((d / "full.json").read_text()), d / "full.safetensors"
+    return _full_run(tmp_path_factory, "genexnet-finetune")
 
 
 @pytest.mark.slow

@@ -1,10 +1,11 @@
-"""Small pieces shared by the CLI subcommands (options, JSON output, logging)."""
+"""Small pieces shared by the CLI subcommands (options, output checks, JSON output, logging)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,6 +32,31 @@ def echo_json(obj: Any) -> None:
         return x
 
     typer.echo(json.dumps(clean(obj), indent=2))
+
+
+def prepare_outputs(
+    out: Path,
+    ckpt_names: tuple[str, ...],
+    *,
+    checkpoint_dir: Path | None,
+    resume: bool,
+    overwrite: bool,
+) -> Path:
+    """Check, before any work, that ``out`` may be written and prepare the resume folder.
+
+    The folder is ``checkpoint_dir`` or ``<out>.resume/``; returns it (see
+    :func:`oncosig._resume.prepare_checkpoint_dir` for what is checked there).
+    """
+    from oncosig._atomic import check_can_write
+    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir
+
+    check_can_write(out, overwrite=overwrite)
+    return prepare_checkpoint_dir(
+        checkpoint_dir or default_checkpoint_dir(out),
+        ckpt_names,
+        resume=resume,
+        overwrite=overwrite,
+    )
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

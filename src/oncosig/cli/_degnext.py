@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from oncosig.cli._app import app
-from oncosig.cli._common import JsonOpt, OverwriteOpt, SeedOpt, echo_json
+from oncosig.cli._common import JsonOpt, OverwriteOpt, SeedOpt, echo_json, prepare_outputs
 
 degnext_app = typer.Typer(
     help="DEGnext gene classifier (DR / UR / neutral): two-level training, transfer, "
@@ -117,16 +117,12 @@ def train_cmd(
     command with --resume continues from them.
     """
     from oncosig._repro import write_run_record
-    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
+    from oncosig._resume import remove_checkpoints
     from oncosig.io import read_degnext
 
-    _check_out(out, overwrite)
     ckpt_names = ("level1.ckpt", "level2.ckpt")
-    ckpt_dir = prepare_checkpoint_dir(
-        checkpoint_dir or default_checkpoint_dir(out),
-        ckpt_names,
-        resume=resume,
-        overwrite=overwrite,
+    ckpt_dir = prepare_outputs(
+        out, ckpt_names, checkpoint_dir=checkpoint_dir, resume=resume, overwrite=overwrite
     )
     adata = read_degnext(data, cohort=cohort)
     present = set(adata.obs["split"].astype(str))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from oncosig.cli._app import app
-from oncosig.cli._common import JsonOpt, OverwriteOpt, SeedOpt, echo_json
+from oncosig.cli._common import JsonOpt, OverwriteOpt, SeedOpt, echo_json, prepare_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -197,17 +197,12 @@ def train(
     A checkpoint is written at the end of every epoch; after a crash or a kill, the same
     command with --resume continues from it.
     """
-    from oncosig._atomic import check_can_write
-    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
+    from oncosig._resume import remove_checkpoints
     from oncosig.genexnet import GeneXNet
 
-    check_can_write(out, overwrite=overwrite)
     ckpt_names = ("fit.ckpt",)
-    ckpt_dir = prepare_checkpoint_dir(
-        checkpoint_dir or default_checkpoint_dir(out),
-        ckpt_names,
-        resume=resume,
-        overwrite=overwrite,
+    ckpt_dir = prepare_outputs(
+        out, ckpt_names, checkpoint_dir=checkpoint_dir, resume=resume, overwrite=overwrite
     )
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
@@ -276,16 +271,11 @@ def finetune(
     A checkpoint is written at the end of every epoch of both phases; after a crash or a
     kill, the same command with --resume continues from it.
     """
-    from oncosig._atomic import check_can_write
-    from oncosig._resume import default_checkpoint_dir, prepare_checkpoint_dir, remove_checkpoints
+    from oncosig._resume import remove_checkpoints
 
-    check_can_write(out, overwrite=overwrite)
     ckpt_names = ("finetune-frozen.ckpt", "finetune.ckpt")
-    ckpt_dir = prepare_checkpoint_dir(
-        checkpoint_dir or default_checkpoint_dir(out),
-        ckpt_names,
-        resume=resume,
-        overwrite=overwrite,
+    ckpt_dir = prepare_outputs(
+        out, ckpt_names, checkpoint_dir=checkpoint_dir, resume=resume, overwrite=overwrite
     )
     est = load_model(model)
     adata = read_data(data)
