@@ -26,6 +26,7 @@ ORDER = [
     "degnext_row_quantiles",
     "genexnet",
     "genexnet_seeds",
+    "genexnet_ablations",
     "genexnet_tumor_normal",
     "interpret",
     "scale",
@@ -39,6 +40,7 @@ SCRIPTS = {
     #   --compare-archs "" --md benchmarks/results/degnext_row_quantiles.md
     "degnext_row_quantiles": [],
     "genexnet_seeds": [],  # written by genexnet_bench.py --sections seeds --out ...
+    "genexnet_ablations": ["genexnet_ablations.py"],
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],
     "scale": ["scale.py"],
