@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from genexnet_bench import _seed_run
+from genexnet_bench import SEED_CONFIGS, _seed_run, command_line, write_report
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
 REFERENCE = "genexnet_4096"  # model name of preset `standard` in the seed study's cache
@@ -63,23 +63,26 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _model_name(variant: str, seed: int) -> str:
-    return f"{REFERENCE}_{variant}_s{seed}"
+def _model_name(variant: str | None, seed: int) -> str:
+    """Cache name of a run; the reference (``variant=None``) is the seed study's run."""
+    return f"{REFERENCE}_s{seed}" if variant is None else f"{REFERENCE}_{variant}_s{seed}"
 
 
 def run(args: argparse.Namespace) -> list[str]:
     """Cross-validate the reference and every requested variant; the report lines."""
     from oncosig.genexnet import cross_validate, preset
 
-    models: list[tuple[str, str, dict[str, Any]]] = [
-        (f"{REFERENCE}_s{seed}", "genexnet", preset("standard", accelerator="cpu", seed=seed))
+    base, base_over, _ = SEED_CONFIGS[REFERENCE]
+    changes: dict[str | None, dict[str, Any]] = {None: {}}
+    changes.update({v: VARIANTS[v][1] for v in args.variants})
+    models = [
+        (
+            _model_name(v, seed),
+            "genexnet",
+            preset(base, accelerator="cpu", seed=seed, **base_over, **over),
+        )
+        for v, over in changes.items()
         for seed in args.seeds
-    ]
-    models += [
-        (_model_name(v, seed), "genexnet", preset("standard", accelerator="cpu", seed=seed, **over))
-        for v in args.variants
-        for seed in args.seeds
-        for over in [VARIANTS[v][1]]
     ]
     t0 = time.perf_counter()
     res = cross_validate(
@@ -95,8 +98,8 @@ def run(args: argparse.Namespace) -> list[str]:
     pred, classes = res.predictions, res.classes
     n = pred["sample"].nunique()
 
-    def stats(name_of: Any) -> tuple[list[int], float, float]:
-        runs = [_seed_run(pred, classes, name_of(seed)) for seed in args.seeds]
+    def stats(variant: str | None) -> tuple[list[int], float, float]:
+        runs = [_seed_run(pred, classes, _model_name(variant, seed)) for seed in args.seeds]
         errs = [r[1] for r in runs]
         return (
             errs,
@@ -104,7 +107,7 @@ def run(args: argparse.Namespace) -> list[str]:
             float(np.mean([r[0]["macro_f1"] for r in runs])),
         )
 
-    ref_errs, ref_acc, ref_f1 = stats(lambda s: f"{REFERENCE}_s{s}")
+    ref_errs, ref_acc, ref_f1 = stats(None)
     seeds = ", ".join(map(str, args.seeds))
     lines = [
         "## GeneXNet ablations (7-cohort CV, 5 folds, shuffle seed 0)",
@@ -123,7 +126,7 @@ def run(args: argparse.Namespace) -> list[str]:
         f"{100 * ref_acc:.1f} % | {ref_f1:.3f} | - |",
     ]
     for v in args.variants:
-        errs, acc, f1 = stats(lambda s, v=v: _model_name(v, s))
+        errs, acc, f1 = stats(v)
         delta = np.mean(errs) - np.mean(ref_errs)
         lines.append(
             f"| {v} | {VARIANTS[v][0]} | {', '.join(map(str, errs))} | {100 * acc:.1f} % | "
@@ -159,17 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     report = [
         "# GeneXNet ablations",
         "",
-        f"Command: `python benchmarks/{Path(__file__).name} "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`  ",
+        command_line(__file__, argv),
         f"Machine: {platform.machine()}, 2-core CPU shared with other jobs, torch "
         f"{torch.__version__}, {torch.get_num_threads()} torch thread(s); no GPU.",
         "",
         *run(args),
     ]
-    text = "\n".join(report) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":

@@ -482,6 +482,21 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
     ]
 
 
+def command_line(script: str, argv: list[str] | None) -> str:
+    """The report's ``Command:`` line for ``script`` run with ``argv`` (default sys.argv)."""
+    args = " ".join(argv if argv is not None else sys.argv[1:])
+    return f"Command: `python benchmarks/{Path(script).name} {args}`  "
+
+
+def write_report(out: Path, report: list[str]) -> None:
+    """Write the markdown report atomically (parent folders created) and print it."""
+    from oncosig._atomic import write_text
+
+    text = "\n".join(report) + "\n"
+    write_text(out, text)
+    print(text)
+
+
 SECTIONS = {
     "cv7": section_cv7,
     "seeds": section_seeds,
@@ -540,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     report = [
         "# GeneXNet benchmarks",
         "",
-        f"Command: `python benchmarks/{Path(__file__).name} {' '.join(argv if argv is not None else sys.argv[1:])}`  ",
+        command_line(__file__, argv),
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores (shared with other jobs), "
         f"Python {platform.python_version()}, torch {__import__('torch').__version__}; no GPU.  ",
         f"Sections run: {', '.join(sections)}.",
@@ -549,10 +564,7 @@ def main(argv: list[str] | None = None) -> None:
     for s in sections:
         SECTIONS[s](args, report)
     report.append(f"Total wall time: {time.perf_counter() - t0:.0f} s.")
-    text = "\n".join(report) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":
