@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,9 @@ def test_enrich_cli_writes_tsv(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert list(res.columns) == ["term", "overlap", "set_size", "pvalue", "fdr", "genes"]
     assert res.iloc[0]["term"] == "HALLMARK_P53_PATHWAY" and res.iloc[0]["fdr"] < 1e-10
     assert "HALLMARK_P53_PATHWAY" in capsys.readouterr().out
+    record = json.loads((tmp_path / "res.tsv.run.json").read_text())
+    assert record["command"] == "enrich" and record["config"]["library"] == "hallmark"
+    assert record["n_genes"] == 40 and record["n_fdr_below_0.05"] >= 1
     bg = tmp_path / "bg.txt"
     bg.write_text("\n".join(genes[:30] + load_library("hallmark").genes[:500].tolist()))
     main(

@@ -96,6 +96,10 @@ def test_train_predict_evaluate_finetune(
     assert df.index.name == "sample" and list(df.index) == list(part.obs_names)
     assert list(df.columns) == ["prediction", "TCGA-A", "TCGA-B", "TCGA-C"]
     assert (df[["TCGA-A", "TCGA-B", "TCGA-C"]].sum(1) - 1).abs().max() < 1e-5
+    record = json.loads((tmp_path / "pred.csv.run.json").read_text())
+    assert record["command"] == "genexnet predict"
+    assert record["config"]["model"] == str(ckpt) and record["config"]["data"] == [str(pdata)]
+    assert sum(record["predictions"].values()) == part.n_obs
 
     tlabels = tmp_path / "tlabels.tsv"
     pd.DataFrame({"id": test.obs_names, "cohort": test.obs["project"]}).to_csv(
@@ -113,11 +117,17 @@ def test_train_predict_evaluate_finetune(
             "--label-column",
             "cohort",
             "--json",
+            "--out",
+            str(tmp_path / "metrics.json"),
         ],
         capsys,
     )
     assert code == 0, err
-    assert 0.0 <= json.loads(out)["metrics"]["accuracy"] <= 1.0
+    acc = json.loads(out)["metrics"]["accuracy"]
+    assert 0.0 <= acc <= 1.0
+    assert json.loads((tmp_path / "metrics.json").read_text())["metrics"]["accuracy"] == acc
+    record = json.loads((tmp_path / "metrics.json.run.json").read_text())
+    assert record["command"] == "genexnet evaluate" and record["metrics"]["accuracy"] == acc
 
     tn = make_cohort(n_per_class=10, classes=("normal", "tumor"), seed=8)
     tdata = _write(tn, tmp_path / "tn.tsv")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ def test_report_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = out.read_text()
     assert "<title>My run</title>" in text and text.count("<img ") >= 5
     assert "report ->" in capsys.readouterr().out
+    record = json.loads((tmp_path / "report.html.run.json").read_text())
+    assert record["command"] == "report" and record["config"]["run_dir"] == str(run)
     with pytest.raises(SystemExit):
         main(["report", str(run), "--out", str(out)])
     assert "--overwrite" in capsys.readouterr().err

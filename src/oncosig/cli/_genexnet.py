@@ -128,6 +128,15 @@ def load_model(model: Path | None) -> GeneImageClassifier:
     return load_pretrained() if model is None else GeneImageClassifier.load(model)
 
 
+def _model_name(model: Path | None) -> str:
+    """The checkpoint as recorded in run.json (the shipped model when none was given)."""
+    return (
+        "shipped pretrained model (oncosig.genexnet.load_pretrained)"
+        if model is None
+        else str(model)
+    )
+
+
 def _record(
     out: Path, command: str, config: dict[str, Any], seed: int | None, extra: dict[str, Any]
 ) -> None:
@@ -327,6 +336,13 @@ def predict(
     table = est.predict_frame(adata)
     write_table(table, out, overwrite=overwrite)
     counts = table["prediction"].value_counts()
+    _record(
+        out,
+        "genexnet predict",
+        {"model": _model_name(model), "data": [str(p) for p in data]},
+        None,
+        {"n_samples": int(adata.n_obs), "predictions": {str(k): int(v) for k, v in counts.items()}},
+    )
     typer.echo(f"wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -354,6 +370,18 @@ def evaluate(
     result = {"metrics": metrics, "per_class": per_class.reset_index().to_dict(orient="records")}
     if out is not None:
         write_text(out, json.dumps(result, indent=2, default=float) + "\n", overwrite=overwrite)
+        _record(
+            out,
+            "genexnet evaluate",
+            {
+                "model": _model_name(model),
+                "data": [str(p) for p in data],
+                "labels": None if labels is None else str(labels),
+                "label_column": label_column,
+            },
+            None,
+            {"n_samples": int(adata.n_obs), "metrics": metrics},
+        )
     if as_json:
         echo_json(result)
         return

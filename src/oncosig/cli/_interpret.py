@@ -48,6 +48,7 @@ def enrich(
 ) -> None:
     """Over-representation analysis (hypergeometric test, BH FDR) of a gene list."""
     from oncosig._atomic import check_can_write, write_table
+    from oncosig._repro import write_run_record
     from oncosig.enrich import ora
 
     check_can_write(out, overwrite=overwrite)
@@ -57,6 +58,23 @@ def enrich(
     )
     write_table(res, out, overwrite=overwrite, index=False)
     n_sig = int((res["fdr"] < 0.05).sum())
+    write_run_record(
+        out,
+        command="enrich",
+        config={
+            "genes": str(genes),
+            "library": library,
+            "background": None if background is None else str(background),
+            "min_size": min_size,
+            "max_size": max_size,
+        },
+        extra={
+            "n_genes": int(res.attrs["n_genes"]),
+            "universe": int(res.attrs["universe"]),
+            "n_tested": int(res.attrs["n_tested"]),
+            "n_fdr_below_0.05": n_sig,
+        },
+    )
     typer.echo(
         f"{res.attrs['n_genes']} genes in a universe of {res.attrs['universe']}, "
         f"{res.attrs['n_tested']} terms tested, {n_sig} at FDR < 0.05 -> {out}"
@@ -78,10 +96,16 @@ def report(
     overwrite: bool = OverwriteOpt,
 ) -> None:
     """Write one self-contained HTML report (figures embedded) of a run directory."""
+    from oncosig._repro import write_run_record
     from oncosig.report import write_report
 
     lib = None if library.lower() == "none" else library
     path = write_report(run_dir, out, overwrite=overwrite, title=title, library=lib)
+    write_run_record(
+        path,
+        command="report",
+        config={"run_dir": str(run_dir), "library": lib, "title": title},
+    )
     typer.echo(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
