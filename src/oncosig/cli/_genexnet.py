@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from anndata import AnnData
 
-    from oncosig.genexnet import GeneImageClassifier
+    from oncosig.genexnet import GeneImageClassifier, GeneXNetEnsemble
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ ModelOpt = typer.Option(
     None,
     "--model",
     help="GeneXNet checkpoint (.safetensors); default: the model shipped with oncosig.",
+)
+ModelsOpt = typer.Option(
+    None,
+    "--model",
+    metavar="CKPT",
+    help="GeneXNet checkpoint (.safetensors); repeat it to average the probabilities of "
+    "several models (a seed ensemble); default: the model shipped with oncosig.",
 )
 ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Show training progress bars.")
 CheckpointDirOpt = typer.Option(
@@ -126,6 +133,22 @@ def load_model(model: Path | None) -> GeneImageClassifier:
     from oncosig.genexnet import GeneImageClassifier, load_pretrained
 
     return load_pretrained() if model is None else GeneImageClassifier.load(model)
+
+
+def load_models(models: list[Path] | None) -> GeneImageClassifier | GeneXNetEnsemble:
+    """One checkpoint, a seed ensemble of several, or the shipped pretrained model."""
+    from oncosig.genexnet import GeneXNetEnsemble
+
+    if models and len(models) > 1:
+        return GeneXNetEnsemble.load(models)
+    return load_model(models[0] if models else None)
+
+
+def _models_name(models: list[Path] | None) -> str | list[str]:
+    """The checkpoint(s) as recorded in run.json."""
+    if models and len(models) > 1:
+        return [str(m) for m in models]
+    return _model_name(models[0] if models else None)
 
 
 def _model_name(model: Path | None) -> str:
@@ -324,14 +347,14 @@ def predict(
     out: Path = typer.Option(
         ..., "--out", help="CSV: sample, prediction, one probability column per class."
     ),
-    model: Path | None = ModelOpt,
+    model: list[Path] | None = ModelsOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
     """Predict the class of every sample in DATA (genes aligned to the model automatically)."""
     from oncosig._atomic import check_can_write, write_table
 
     check_can_write(out, overwrite=overwrite)
-    est = load_model(model)
+    est = load_models(model)
     adata = read_data(data)
     table = est.predict_frame(adata)
     write_table(table, out, overwrite=overwrite)
@@ -339,7 +362,7 @@ def predict(
     _record(
         out,
         "genexnet predict",
-        {"model": _model_name(model), "data": [str(p) for p in data]},
+        {"model": _models_name(model), "data": [str(p) for p in data]},
         None,
         {"n_samples": int(adata.n_obs), "predictions": {str(k): int(v) for k, v in counts.items()}},
     )
@@ -351,18 +374,18 @@ def evaluate(
     data: list[Path] = DataArg,
     labels: Path | None = LabelsOpt,
     label_column: str = LabelColOpt,
-    model: Path | None = ModelOpt,
+    model: list[Path] | None = ModelsOpt,
     out: Path | None = typer.Option(None, "--out", help="Also write the metrics as JSON."),
     as_json: bool = JsonOpt,
     overwrite: bool = OverwriteOpt,
 ) -> None:
     """Accuracy, macro F1, balanced accuracy and ROC AUC of a model on labelled DATA."""
     from oncosig._atomic import check_can_write, write_text
-    from oncosig.genexnet import per_class_accuracy
+    from oncosig.genexnet import GeneXNetEnsemble, per_class_accuracy
 
     if out is not None:
         check_can_write(out, overwrite=overwrite)
-    est = load_model(model)
+    est = load_models(model)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
     metrics = est.evaluate(adata, y.to_numpy())
@@ -374,7 +397,7 @@ def evaluate(
             out,
             "genexnet evaluate",
             {
-                "model": _model_name(model),
+                "model": _models_name(model),
                 "data": [str(p) for p in data],
                 "labels": None if labels is None else str(labels),
                 "label_column": label_column,
@@ -388,7 +411,10 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{adata.n_obs} samples")
+    members = len(est) if isinstance(est, GeneXNetEnsemble) else 1
+    table = Table(
+        title=f"{adata.n_obs} samples" + (f", {members} models averaged" if members > 1 else "")
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     for k in ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc"):

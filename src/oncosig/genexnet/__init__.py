@@ -6,10 +6,12 @@
 - :class:`GeneGrid` — the gene-to-pixel layout saved with every model (Gene-CAM uses it);
 - :func:`cross_validate` — one CV runner for GeneXNet, the CNN and the classical baselines;
 - :func:`compare_transfer` — fine-tuning a pre-trained model vs training from scratch;
-- :func:`load_pretrained` — the small model shipped with the package.
+- :func:`load_pretrained` — the small model shipped with the package;
+- :class:`GeneXNetEnsemble` — several fitted models (e.g. one per seed), probabilities averaged.
 """
 
 from oncosig.genexnet._cv import CVResult, cross_validate
+from oncosig.genexnet._ensemble import GeneXNetEnsemble
 from oncosig.genexnet._estimator import GeneImageClassifier
 from oncosig.genexnet._genexnet import GeneXNet
 from oncosig.genexnet._grid import GeneGrid
@@ -18,6 +20,7 @@ from oncosig.genexnet._metrics import (
     confusion_table,
     per_class_accuracy,
     plot_confusion,
+    prediction_table,
 )
 from oncosig.genexnet._prep import LogCPMScaler, select_genes
 from oncosig.genexnet._presets import PRESETS, preset
@@ -32,6 +35,7 @@ __all__ = [
     "GeneGrid",
     "GeneImageClassifier",
     "GeneXNet",
+    "GeneXNetEnsemble",
     "LogCPMScaler",
     "classification_metrics",
     "compare_transfer",
@@ -42,6 +46,7 @@ __all__ = [
     "make_folds",
     "per_class_accuracy",
     "plot_confusion",
+    "prediction_table",
     "preset",
     "read_manifest",
     "select_genes",

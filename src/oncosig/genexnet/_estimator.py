@@ -27,8 +27,8 @@ from oncosig.genexnet._data import (
 from oncosig.genexnet._finetune import finetune_classifier
 from oncosig.genexnet._grid import GeneGrid, check_gene_order
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
-from oncosig.genexnet._metrics import classification_metrics
 from oncosig.genexnet._persist import CHECKPOINT_KIND, load_classifier, save_classifier
+from oncosig.genexnet._predictor import ProbaClassifier
 from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler, select_genes
 from oncosig.genexnet._splits import holdout_split
 from oncosig.stream import (
@@ -73,7 +73,7 @@ _NOT_IN_FINGERPRINT = ("progress", "num_workers")
 __all__ = ["CHECKPOINT_KIND", "Data", "GeneImageClassifier"]
 
 
-class GeneImageClassifier:
+class GeneImageClassifier(ProbaClassifier):
     """Sample classifier: counts -> log-CPM z-score -> gene image -> registered network.
 
     Parameters
@@ -522,32 +522,6 @@ class GeneImageClassifier:
                 logits = self.network(xb).float()
             out.append(torch.softmax(logits, dim=1).cpu().numpy())
         return np.concatenate(out, axis=0) if out else np.zeros((0, len(self.classes_)))
-
-    def predict(self, adata: Data) -> np.ndarray:
-        """Predicted class names."""
-        proba = self.predict_proba(adata)
-        return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
-
-    def predict_frame(self, adata: Data) -> pd.DataFrame:
-        """Table indexed by sample: ``prediction`` and one probability column per class."""
-        proba = self.predict_proba(adata)
-        names = obs_view(adata).obs_names
-        df = pd.DataFrame(proba, index=pd.Index(names, name="sample"), columns=self.classes_)
-        df.insert(0, "prediction", np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)])
-        return df
-
-    def evaluate(
-        self,
-        adata: Data,
-        y: Sequence[object] | np.ndarray | pd.Series | None = None,
-        *,
-        label_key: str | None = None,
-    ) -> dict[str, float]:
-        """Accuracy, macro F1, balanced accuracy and ROC AUC over all samples."""
-        labels = resolve_labels(obs_view(adata), y, label_key)
-        proba = self.predict_proba(adata)
-        pred = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
-        return classification_metrics(labels, pred, proba, self.classes_)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -57,6 +57,15 @@ def classification_metrics(
     return out
 
 
+def prediction_table(
+    proba: np.ndarray, samples: Sequence[str] | pd.Index, classes: Sequence[str]
+) -> pd.DataFrame:
+    """Table indexed by sample: ``prediction`` (argmax) and one probability column per class."""
+    df = pd.DataFrame(proba, index=pd.Index(samples, name="sample"), columns=list(classes))
+    df.insert(0, "prediction", np.asarray(classes, dtype=object)[np.asarray(proba).argmax(axis=1)])
+    return df
+
+
 def per_class_accuracy(
     y_true: Sequence[object] | np.ndarray, y_pred: Sequence[object] | np.ndarray
 ) -> pd.DataFrame:
