@@ -105,3 +105,48 @@ def test_cli_predict_and_evaluate_with_several_models(
     )
     metrics = json.loads(capsys.readouterr().out)["metrics"]
     assert metrics["accuracy"] >= 0.9
+
+    explain = tmp_path / "explain"
+    main(["explain", *models, str(data), "--out", str(explain), "--library", "none"])
+    top = pd.read_csv(explain / "top_genes.csv")
+    assert set(top["class"]) == set(members[0].classes_)
+    record = json.loads((explain / "run.json").read_text())
+    assert record["config"]["model"] == [str(p) for p in paths]
+
+
+def test_ensemble_gene_cam_is_the_mean_of_normalised_member_scores(members) -> None:
+    from oncosig.interpret import gene_scores, normalize_scores, rank_genes
+
+    test = make_cohort(n_per_class=6, seed=8)
+    ens = GeneXNetEnsemble(members)
+    names = ens.predict(test)
+    scores = gene_scores(ens, test)
+    assert scores.attrs["members"] == 2 and list(scores.index) == list(test.obs_names)
+    assert [ens.classes_[i] for i in scores.attrs["targets"]] == list(names)
+    per_member = [normalize_scores(gene_scores(m, test, target=names)) for m in members]
+    np.testing.assert_allclose(
+        scores.to_numpy(), (per_member[0].to_numpy() + per_member[1].to_numpy()) / 2, atol=1e-12
+    )
+    assert np.nanmax(np.abs(per_member[0].to_numpy()), axis=1).max() == pytest.approx(1.0)
+    # an ensemble of one model ranks genes as the model does (same per-sample top genes)
+    y = test.obs["project"].to_numpy()
+    one = rank_genes(gene_scores(GeneXNetEnsemble(members[:1]), test), y, n_top=5)
+    own = rank_genes(gene_scores(members[0], test), y, n_top=5)
+    pd.testing.assert_series_equal(one["share"], own["share"])
+    assert set(one["gene"]) == set(own["gene"])
+
+
+def test_ensemble_gene_cam_on_a_named_layer(members) -> None:
+    from oncosig.interpret import gene_scores
+
+    test = make_cohort(n_per_class=3, seed=9)
+    ens = GeneXNetEnsemble(members)
+    named = gene_scores(members[0], test, layer="cam_layer")
+    np.testing.assert_allclose(
+        named.to_numpy(), gene_scores(members[0], test, layer=members[0].network.cam_layer)
+    )
+    assert gene_scores(ens, test, layer="cam_layer").shape == named.shape
+    with pytest.raises(ValueError, match="name the layer"):
+        gene_scores(ens, test, layer=members[0].network.cam_layer)
+    with pytest.raises(ValueError, match="no layer 'nope'"):
+        gene_scores(members[0], test, layer="nope")

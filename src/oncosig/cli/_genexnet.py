@@ -144,7 +144,7 @@ def load_models(models: list[Path] | None) -> GeneImageClassifier | GeneXNetEnse
     return load_model(models[0] if models else None)
 
 
-def _models_name(models: list[Path] | None) -> str | list[str]:
+def models_name(models: list[Path] | None) -> str | list[str]:
     """The checkpoint(s) as recorded in run.json."""
     if models and len(models) > 1:
         return [str(m) for m in models]
@@ -362,7 +362,7 @@ def predict(
     _record(
         out,
         "genexnet predict",
-        {"model": _models_name(model), "data": [str(p) for p in data]},
+        {"model": models_name(model), "data": [str(p) for p in data]},
         None,
         {"n_samples": int(adata.n_obs), "predictions": {str(k): int(v) for k, v in counts.items()}},
     )
@@ -397,7 +397,7 @@ def evaluate(
             out,
             "genexnet evaluate",
             {
-                "model": _models_name(model),
+                "model": models_name(model),
                 "data": [str(p) for p in data],
                 "labels": None if labels is None else str(labels),
                 "label_column": label_column,

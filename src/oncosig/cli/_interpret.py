@@ -138,8 +138,12 @@ def _labels(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
 @app.command("explain")
 def explain(
     data: list[Path] = typer.Argument(..., help="Expression files (any supported format)."),
-    model: Path | None = typer.Option(
-        None, "--model", help="GeneXNet checkpoint (.safetensors); default: the shipped model."
+    model: list[Path] | None = typer.Option(
+        None,
+        "--model",
+        metavar="CKPT",
+        help="GeneXNet checkpoint (.safetensors); repeat it to explain a seed ensemble "
+        "(members' Gene-CAM scores averaged); default: the shipped model.",
     ),
     out: Path = typer.Option(..., "--out", help="Output folder."),
     label_column: str | None = typer.Option(
@@ -167,6 +171,7 @@ def explain(
 
     from oncosig._atomic import check_can_write
     from oncosig._repro import write_run_record
+    from oncosig.cli._genexnet import models_name
     from oncosig.interpret import explain_to_dir
     from oncosig.io import read
 
@@ -191,7 +196,7 @@ def explain(
         out,
         command="oncosig explain",
         config={
-            "model": str(model) if model else "pretrained",
+            "model": models_name(model),
             "data": [str(p) for p in data],
             "label_column": label_column,
             "labels": str(labels) if labels else None,
@@ -208,7 +213,8 @@ def explain(
     )
 
 
-def _load_model(model: Path | None) -> Any:
-    from oncosig.genexnet import GeneImageClassifier, load_pretrained
+def _load_model(model: list[Path] | None) -> Any:
+    """One checkpoint, a seed ensemble (several), or the shipped model."""
+    from oncosig.cli._genexnet import load_models
 
-    return load_pretrained() if model is None else GeneImageClassifier.load(model)
+    return load_models(model)

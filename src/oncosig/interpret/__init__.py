@@ -8,6 +8,12 @@ Examples
 >>> from oncosig.interpret import gene_scores, rank_genes
 >>> scores = gene_scores(model, adata)  # doctest: +SKIP
 >>> rank_genes(scores, adata.obs["project"], predictions=model.predict(adata))  # doctest: +SKIP
+
+A :class:`~oncosig.genexnet.GeneXNetEnsemble` (models trained with several seeds) is
+explained by averaging its members' normalised scores.  Gene-CAM top-gene lists of single
+seeds overlap little (Jaccard ~0.1-0.15 on the 7-cohort benchmark); 3-seed ensembles raise
+that overlap and the agreement with differential expression somewhat, not fully
+(BENCHMARKS.md, Gene-CAM benchmark).
 """
 
 from oncosig.interpret._compare import (
@@ -18,7 +24,13 @@ from oncosig.interpret._compare import (
     top_k_jaccard,
 )
 from oncosig.interpret._explain import explain_to_dir
-from oncosig.interpret._genes import common_genes, gene_scores, pixels_to_genes, rank_genes
+from oncosig.interpret._genes import (
+    common_genes,
+    gene_scores,
+    normalize_scores,
+    pixels_to_genes,
+    rank_genes,
+)
 from oncosig.interpret._gradcam import gene_cam
 from oncosig.interpret._hooks import LayerRecord, record_layer
 
@@ -30,6 +42,7 @@ __all__ = [
     "gene_cam",
     "gene_scores",
     "method_agreement",
+    "normalize_scores",
     "pixels_to_genes",
     "rank_agreement",
     "rank_genes",

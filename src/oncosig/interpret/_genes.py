@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -90,7 +91,10 @@ def gene_scores(
     ----------
     estimator
         A fitted :class:`oncosig.genexnet.GeneXNet` (``.network``, ``.grid``,
-        ``.classes_``, ``.prepare``).
+        ``.classes_``, ``.prepare``), or a :class:`oncosig.genexnet.GeneXNetEnsemble`: then
+        every member explains the ensemble's predicted class and the scores are the mean of
+        the members' scores, each sample scaled to a maximum of 1 per member
+        (:func:`normalize_scores`), over the union of the members' genes.
     adata
         Samples x genes AnnData (aligned, scaled and gridded by ``estimator.prepare``).
     target
@@ -101,13 +105,21 @@ def gene_scores(
     batch_size
         Samples per pass.
     **kwargs
-        Passed to the attribution (e.g. ``n_steps`` for integrated gradients).
+        Passed to the attribution (e.g. ``n_steps`` for integrated gradients, ``layer`` for
+        Grad-CAM: a module, or the name of a network submodule such as ``"embedding"``).
 
     Returns
     -------
     DataFrame samples x genes (the model's genes, grid order); ``attrs["targets"]`` holds the
     class index each row explains.
     """
+    members = getattr(estimator, "models", None)
+    if isinstance(members, list):
+        return _ensemble_scores(
+            estimator, adata, target=target, method=method, batch_size=batch_size, **kwargs
+        )
+    if isinstance(kwargs.get("layer"), str):
+        kwargs["layer"] = _named_layer(estimator, kwargs["layer"])
     genes, pixel_genes = _grid_layout(estimator)
     x = estimator.prepare(adata)
     tgt = _class_targets(estimator, target, len(x))
@@ -134,6 +146,73 @@ def gene_scores(
     df = pd.DataFrame(values, index=pd.Index(index) if index is not None else None, columns=genes)
     df.attrs["targets"] = np.broadcast_to(np.asarray(tgt), (len(df),)).tolist()
     df.attrs["method"] = method
+    return df
+
+
+def _named_layer(estimator: Any, name: str) -> Any:
+    """The submodule ``name`` of the estimator's network (e.g. ``"embedding"``)."""
+    layer = getattr(getattr(estimator, "network", None), name, None)
+    if not isinstance(layer, torch.nn.Module) or isinstance(layer, torch.nn.Identity):
+        raise OncosigInputError(
+            f"the network has no layer '{name}'; name a submodule such as 'embedding' "
+            "(networks with a gene embedding) or pass the module itself"
+        )
+    return layer
+
+
+def normalize_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each sample's scores divided by its largest absolute score (all-zero rows stay 0)."""
+    values = scores.to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        peak = np.nanmax(np.abs(values), axis=1, keepdims=True)
+    peak = np.where(np.isfinite(peak) & (peak > 0), peak, 1.0)
+    out = pd.DataFrame(values / peak, index=scores.index, columns=scores.columns)
+    out.attrs.update(scores.attrs)
+    return out
+
+
+def _ensemble_scores(
+    ensemble: Any,
+    adata: Any,
+    *,
+    target: Any,
+    method: Method,
+    batch_size: int,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Gene scores of a seed ensemble: the mean of its members' normalised scores.
+
+    Every member explains the same class per sample (the ensemble's prediction, or
+    ``target``); each member's per-sample scores are scaled to a maximum of 1 so that every
+    member weighs the same, then averaged gene by gene (a gene a member lacks is skipped).
+    """
+    if isinstance(kwargs.get("layer"), torch.nn.Module):
+        raise OncosigInputError(
+            "an ensemble's members have their own layers; name the layer (e.g. "
+            "layer='embedding') instead of passing a module"
+        )
+    classes = np.asarray([str(c) for c in ensemble.classes_], dtype=object)
+    n = int(getattr(adata, "n_obs", len(adata)))
+    if target is None:
+        idx = np.asarray(ensemble.predict_proba(adata)).argmax(axis=1)
+    else:
+        idx = np.broadcast_to(np.asarray(_class_targets(ensemble, target, n)), (n,))
+    names = classes[idx]
+    frames = [
+        normalize_scores(
+            gene_scores(m, adata, target=names, method=method, batch_size=batch_size, **kwargs)
+        )
+        for m in ensemble.models
+    ]
+    genes = list(dict.fromkeys(g for f in frames for g in f.columns))
+    stack = np.stack([f.reindex(columns=genes).to_numpy(dtype=float) for f in frames])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a gene no member scores: NaN
+        mean = np.nanmean(stack, axis=0)
+    df = pd.DataFrame(mean, index=frames[0].index, columns=genes)
+    df.attrs["targets"] = [int(i) for i in idx]
+    df.attrs["method"] = method
+    df.attrs["members"] = len(frames)
     return df
 
 
