@@ -1,15 +1,15 @@
 """Gene-CAM on the 7-cohort GeneXNet model: agreement with one-vs-rest DE and across seeds.
 
-For each of 3 training seeds, GeneXNet (preset ``compact`` unless told otherwise) is trained
-on a stratified 80 % of the 384 tumour samples of ``../shared/data/tcga-counts`` (ACC, CHOL,
-DLBC, KICH, UCS, UVM, PAAD) and Gene-CAM is computed on the 20 % held-out samples; per class,
-the genes are ranked by the share of correctly classified held-out samples whose top 50
-contains them.  Then, per class:
+For each training seed (default 0-5), GeneXNet (preset ``compact`` unless told otherwise)
+is trained on a stratified 80 % of the 384 tumour samples of ``../shared/data/tcga-counts``
+(ACC, CHOL, DLBC, KICH, UCS, UVM, PAAD) and Gene-CAM is computed on the 20 % held-out
+samples; per class, the genes are ranked by the share of correctly classified held-out
+samples whose top 50 contains them.  Then, per class:
 
 - how many of the top 50 Gene-CAM genes (seed 0) are among the top 200 genes of a
   one-vs-rest edgeR exact test of that class on all samples (the model's genes only), with
   the count expected by chance (50 x 200 / n_genes);
-- the overlap of the top 50 across the 3 seeds (genes common to all, mean pairwise Jaccard);
+- the overlap of the top 50 across the seeds (genes common to all, mean pairwise Jaccard);
 - the agreement of Gene-CAM with integrated gradients and saliency (captum), seed 0;
 - with at least 2 x ``--ensemble-size`` seeds: two disjoint seed ensembles
   (``GeneXNetEnsemble``, members' normalised scores averaged) and the overlap of their top
@@ -88,7 +88,7 @@ def _ensemble_ranking(
     ens = GeneXNetEnsemble(members)
     y = test.obs["project"].astype(str).to_numpy()
     pred = np.asarray(ens.predict(test), dtype=str)
-    scores = gene_scores(ens, test, **({} if layer is None else {"layer": layer}))
+    scores = gene_scores(ens, test, target=pred, **({} if layer is None else {"layer": layer}))
     return rank_genes(scores, y, predictions=pred, n_top=top), float((pred == y).mean())
 
 
@@ -179,11 +179,11 @@ def main(argv: list[str] | None = None) -> None:
         model.fit(train, label_key="project")
         pred = np.asarray(model.predict(test), dtype=str)
         y = test.obs["project"].astype(str).to_numpy()
-        scores = gene_scores(model, test)
+        scores = gene_scores(model, test, target=pred)
         rankings.append(rank_genes(scores, y, predictions=pred, n_top=args.top))
         emb = getattr(model.network, "embedding", None)
         if emb is not None and not isinstance(emb, torch.nn.Identity):
-            emb_scores = gene_scores(model, test, layer=emb)
+            emb_scores = gene_scores(model, test, target=pred, layer=emb)
             emb_rankings.append(rank_genes(emb_scores, y, predictions=pred, n_top=args.top))
         accs.append(float((pred == y).mean()))
         models.append(model)
@@ -257,7 +257,11 @@ def main(argv: list[str] | None = None) -> None:
         "# Gene-CAM benchmark (7 TCGA cohorts)",
         "",
         f"Command: `python benchmarks/interpret_genecam.py --seeds {args.seeds} --preset "
-        f"{args.preset}{f' --epochs {args.epochs}' if args.epochs else ''}`",
+        f"{args.preset}{f' --epochs {args.epochs}' if args.epochs else ''} "
+        f"--ensemble-size {args.ensemble_size} --threads {args.threads}`",
+        "",
+        "CPU training results depend on the number of torch threads (summation order), so "
+        "rerun with the same `--threads` to reproduce these tables exactly.",
         "",
         f"Data: {adata.n_obs} tumour samples x {adata.n_vars} genes; GeneXNet preset "
         f"`{args.preset}` ({len(genes)} model genes), trained on {len(tr)} samples (stratified "

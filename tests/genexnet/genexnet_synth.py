@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anndata as ad
 import numpy as np
+import pandas as pd
 
 N_GENES = 120
 FAST = {
@@ -47,3 +50,18 @@ def make_cohort(
     a.obs["project"] = labels
     a.obs["participant"] = [f"P{i // participants_per_sample:03d}" for i in range(len(labels))]
     return a
+
+
+def write_counts_tsv(a: ad.AnnData, path: Path) -> Path:
+    """The cohort's counts as a genes x samples TSV, like the TCGA count files."""
+    df = pd.DataFrame(a.layers["counts"].astype(int), index=a.obs_names, columns=a.var_names)
+    df.T.to_csv(path, sep="\t")
+    return path
+
+
+def write_labels_tsv(a: ad.AnnData, path: Path) -> Path:
+    """A labels TSV: sample ID, then the cohort."""
+    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
+        path, sep="\t", index=False
+    )
+    return path

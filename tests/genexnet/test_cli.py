@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from genexnet_synth import make_cohort
+from genexnet_synth import make_cohort, write_counts_tsv, write_labels_tsv
 
 from oncosig.cli import main
 
@@ -32,20 +32,6 @@ FAST_ARGS = [
 ]
 
 
-def _write(a, path: Path) -> Path:
-    df = pd.DataFrame(a.layers["counts"].astype(int), index=a.obs_names, columns=a.var_names)
-    df.T.to_csv(path, sep="\t")  # genes x samples, like the TCGA count files
-    return path
-
-
-def _write_labels(a, path: Path) -> Path:
-    """A labels TSV: sample ID, then the cohort."""
-    pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"]}).to_csv(
-        path, sep="\t", index=False
-    )
-    return path
-
-
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exc:
         main(args)
@@ -58,7 +44,7 @@ def test_train_predict_evaluate_finetune(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = make_cohort(n_per_class=12)
-    data = _write(a, tmp_path / "train.tsv")
+    data = write_counts_tsv(a, tmp_path / "train.tsv")
     labels = tmp_path / "labels.tsv"
     pd.DataFrame({"sample": a.obs_names, "cohort": a.obs["project"], "site": "x"}).to_csv(
         labels, sep="\t", index=False
@@ -86,7 +72,7 @@ def test_train_predict_evaluate_finetune(
     part = test[
         :, [g for i, g in enumerate(test.var_names) if i % 4 != 3]
     ].copy()  # 25 % genes missing
-    pdata = _write(part, tmp_path / "new.tsv")
+    pdata = write_counts_tsv(part, tmp_path / "new.tsv")
     pred = tmp_path / "pred.csv"
     code, out, err = _run(
         ["genexnet", "predict", "--model", str(ckpt), str(pdata), "--out", str(pred)], capsys
@@ -130,7 +116,7 @@ def test_train_predict_evaluate_finetune(
     assert record["command"] == "genexnet evaluate" and record["metrics"]["accuracy"] == acc
 
     tn = make_cohort(n_per_class=10, classes=("normal", "tumor"), seed=8)
-    tdata = _write(tn, tmp_path / "tn.tsv")
+    tdata = write_counts_tsv(tn, tmp_path / "tn.tsv")
     tnl = tmp_path / "tn_labels.tsv"
     pd.DataFrame({"s": tn.obs_names, "tumor_normal": tn.obs["project"]}).to_csv(
         tnl, sep="\t", index=False
@@ -165,9 +151,9 @@ def test_train_predict_evaluate_finetune(
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = make_cohort(n_per_class=4)
-    data = _write(a, tmp_path / "d.tsv")
+    data = write_counts_tsv(a, tmp_path / "d.tsv")
     labels = tmp_path / "l.tsv"
-    _write_labels(a, labels)
+    write_labels_tsv(a, labels)
     code, _, err = _run(
         [
             "genexnet",
@@ -202,9 +188,9 @@ def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixtur
     import json
 
     a = make_cohort(n_per_class=8)
-    data = _write(a, tmp_path / "counts.tsv")
+    data = write_counts_tsv(a, tmp_path / "counts.tsv")
     labels = tmp_path / "labels.tsv"
-    _write_labels(a, labels)
+    write_labels_tsv(a, labels)
     base = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
     code, _, err = _run(
         [*base, "--preset", "nope", "--out", str(tmp_path / "x.safetensors")], capsys
@@ -225,9 +211,9 @@ def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     from oncosig.genexnet import GeneImageClassifier
 
     a = make_cohort(n_per_class=8)
-    data = _write(a, tmp_path / "train.tsv")
+    data = write_counts_tsv(a, tmp_path / "train.tsv")
     labels = tmp_path / "labels.tsv"
-    _write_labels(a, labels)
+    write_labels_tsv(a, labels)
     args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
     fast = [*FAST_ARGS[: FAST_ARGS.index("--gene-order")], "--accelerator", "cpu", "--no-progress"]
     fast[fast.index("--epochs") + 1] = "2"

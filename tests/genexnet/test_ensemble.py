@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from genexnet_synth import FAST, make_cohort
+from genexnet_synth import FAST, make_cohort, write_counts_tsv, write_labels_tsv
 
 from oncosig.cli import main
 from oncosig.genexnet import GeneImageClassifier, GeneXNet, GeneXNetEnsemble
@@ -79,14 +79,8 @@ def test_cli_predict_and_evaluate_with_several_models(
 ) -> None:
     paths = [m.save(tmp_path / f"m{i}.safetensors") for i, m in enumerate(members)]
     test = make_cohort(n_per_class=5, seed=7)
-    data = tmp_path / "new.tsv"
-    pd.DataFrame(
-        test.layers["counts"].astype(int), index=test.obs_names, columns=test.var_names
-    ).T.to_csv(data, sep="\t")
-    labels = tmp_path / "labels.tsv"
-    pd.DataFrame({"sample": test.obs_names, "cohort": test.obs["project"]}).to_csv(
-        labels, sep="\t", index=False
-    )
+    data = write_counts_tsv(test, tmp_path / "new.tsv")
+    labels = write_labels_tsv(test, tmp_path / "labels.tsv")
     out = tmp_path / "pred.csv"
     models = [arg for p in paths for arg in ("--model", str(p))]
     main(["genexnet", "predict", *models, str(data), "--out", str(out)])

@@ -145,19 +145,10 @@ def load_models(models: list[Path] | None) -> GeneImageClassifier | GeneXNetEnse
 
 
 def models_name(models: list[Path] | None) -> str | list[str]:
-    """The checkpoint(s) as recorded in run.json."""
-    if models and len(models) > 1:
-        return [str(m) for m in models]
-    return _model_name(models[0] if models else None)
-
-
-def _model_name(model: Path | None) -> str:
-    """The checkpoint as recorded in run.json (the shipped model when none was given)."""
-    return (
-        "shipped pretrained model (oncosig.genexnet.load_pretrained)"
-        if model is None
-        else str(model)
-    )
+    """The checkpoint(s) as recorded in run.json (the shipped model when none was given)."""
+    if not models:
+        return "shipped pretrained model (oncosig.genexnet.load_pretrained)"
+    return str(models[0]) if len(models) == 1 else [str(m) for m in models]
 
 
 def _record(
@@ -388,8 +379,8 @@ def evaluate(
     est = load_models(model)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
-    metrics = est.evaluate(adata, y.to_numpy())
-    per_class = per_class_accuracy(y.to_numpy(), est.predict(adata))
+    metrics, pred = est.evaluate_with_predictions(adata, y.to_numpy())
+    per_class = per_class_accuracy(y.to_numpy(), pred)
     result = {"metrics": metrics, "per_class": per_class.reset_index().to_dict(orient="records")}
     if out is not None:
         write_text(out, json.dumps(result, indent=2, default=float) + "\n", overwrite=overwrite)

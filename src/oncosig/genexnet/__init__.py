@@ -21,6 +21,7 @@ from oncosig.genexnet._metrics import (
     per_class_accuracy,
     plot_confusion,
     prediction_table,
+    top_class,
 )
 from oncosig.genexnet._prep import LogCPMScaler, select_genes
 from oncosig.genexnet._presets import PRESETS, preset
@@ -50,5 +51,6 @@ __all__ = [
     "preset",
     "read_manifest",
     "select_genes",
+    "top_class",
     "write_manifest",
 ]

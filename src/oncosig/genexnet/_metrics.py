@@ -57,12 +57,17 @@ def classification_metrics(
     return out
 
 
+def top_class(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """The most probable class name of each row of ``proba`` (columns in ``classes`` order)."""
+    return np.asarray(classes, dtype=object)[np.asarray(proba).argmax(axis=1)]
+
+
 def prediction_table(
     proba: np.ndarray, samples: Sequence[str] | pd.Index, classes: Sequence[str]
 ) -> pd.DataFrame:
     """Table indexed by sample: ``prediction`` (argmax) and one probability column per class."""
     df = pd.DataFrame(proba, index=pd.Index(samples, name="sample"), columns=list(classes))
-    df.insert(0, "prediction", np.asarray(classes, dtype=object)[np.asarray(proba).argmax(axis=1)])
+    df.insert(0, "prediction", top_class(proba, classes))
     return df
 
 

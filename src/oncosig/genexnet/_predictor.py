@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from oncosig.genexnet._data import Data, obs_view, resolve_labels
-from oncosig.genexnet._metrics import classification_metrics, prediction_table
+from oncosig.genexnet._metrics import classification_metrics, prediction_table, top_class
 
 
 class ProbaClassifier:
@@ -27,8 +27,7 @@ class ProbaClassifier:
 
     def predict(self, adata: Data) -> np.ndarray:
         """Predicted class names (the most probable class of each sample)."""
-        proba = self.predict_proba(adata)
-        return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
+        return top_class(self.predict_proba(adata), self.classes_)
 
     def predict_frame(self, adata: Data) -> pd.DataFrame:
         """Table indexed by sample: ``prediction`` and one probability column per class."""
@@ -45,7 +44,17 @@ class ProbaClassifier:
 
         Labels are ``y`` or the ``label_key`` column of ``adata.obs``.
         """
+        return self.evaluate_with_predictions(adata, y, label_key=label_key)[0]
+
+    def evaluate_with_predictions(
+        self,
+        adata: Data,
+        y: Sequence[object] | np.ndarray | pd.Series | None = None,
+        *,
+        label_key: str | None = None,
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """:meth:`evaluate`'s metrics and the predicted classes, from one prediction pass."""
         labels = resolve_labels(obs_view(adata), y, label_key)
         proba = self.predict_proba(adata)
-        pred = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
-        return classification_metrics(labels, pred, proba, self.classes_)
+        pred = top_class(proba, self.classes_)
+        return classification_metrics(labels, pred, proba, self.classes_), pred

@@ -72,7 +72,7 @@ def explain_to_dir(
     out.mkdir(parents=True, exist_ok=True)
     pred = np.asarray(model.predict(adata), dtype=object).astype(str)
     y = pred if truth is None else np.asarray(truth).astype(str)
-    scores = gene_scores(model, adata)
+    scores = gene_scores(model, adata, target=pred)  # the predicted classes, no second pass
     ranking = rank_genes(scores, y, predictions=pred, n_top=top)
     symbols = _symbols(adata, sorted(set(ranking["gene"])))
     ranking.insert(3, "symbol", ranking["gene"].map(symbols).fillna(""))

@@ -163,7 +163,8 @@ def _named_layer(estimator: Any, name: str) -> Any:
 def normalize_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Each sample's scores divided by its largest absolute score (all-zero rows stay 0)."""
     values = scores.to_numpy(dtype=float)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row: left as NaN
         peak = np.nanmax(np.abs(values), axis=1, keepdims=True)
     peak = np.where(np.isfinite(peak) & (peak > 0), peak, 1.0)
     out = pd.DataFrame(values / peak, index=scores.index, columns=scores.columns)
