@@ -50,12 +50,26 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "head_dropout": ("dropout 0.3 before the head", {"drop_rate": 0.3}),
     "embedding_32": ("gene embedding of 32 channels instead of 16", {"gene_embedding": 32}),
+    "embedding_8": ("gene embedding of 8 channels instead of 16", {"gene_embedding": 8}),
+    "growth_4": ("θk = 4 instead of 8", {"growth_rate": 4}),
     "growth_16": ("θk = 16 instead of 8", {"growth_rate": 16}),
     "stem_stride_2": (
         "stride-2 3x3 stem instead of 7x7/2 + max-pool (32 x 32 maps, ~4x the compute)",
         {"stem_stride": 2},
     ),
     "genes_8192": ("the 8,192 most variable genes (91 x 91 grid)", {"max_genes": 8192}),
+    "theta_0.5": (
+        "θD = θR = 0.5 instead of 0.25 (half the dense layers and residual units)",
+        {"theta_d": 0.5, "theta_r": 0.5},
+    ),
+    "theta_1": (
+        "θD = θR = 1 (the full dense and residual sub-blocks, as the paper's default)",
+        {"theta_d": 1.0, "theta_r": 1.0},
+    ),
+    "dense_only": ("θR = 0: dense sub-blocks only (no residual units)", {"theta_r": 0.0}),
+    "residual_only": ("θD = 0: residual sub-blocks only (no dense layers)", {"theta_d": 0.0}),
+    "depth_1": ("one GeneXNet block instead of two", {"depth": 1}),
+    "depth_3": ("three GeneXNet blocks instead of two", {"depth": 3}),
     "no_embedding": (
         "no gene embedding (the published network on 4,096 genes)",
         {"gene_embedding": 0},
