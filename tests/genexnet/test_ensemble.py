@@ -144,3 +144,96 @@ def test_ensemble_gene_cam_on_a_named_layer(members) -> None:
         gene_scores(ens, test, layer=members[0].network.cam_layer)
     with pytest.raises(ValueError, match="no layer 'nope'"):
         gene_scores(members[0], test, layer="nope")
+
+
+# -- one-file ensembles and training one model per seed --------------------------------------
+
+
+def test_ensemble_file_round_trip(members, tmp_path: Path) -> None:
+    from oncosig._errors import CheckpointError
+    from oncosig.genexnet import load_model
+
+    test = make_cohort(n_per_class=5, seed=9)
+    ens = GeneXNetEnsemble(members)
+    path = ens.save(tmp_path / "ens.safetensors")
+    back = load_model(path)
+    assert isinstance(back, GeneXNetEnsemble) and len(back) == 2
+    np.testing.assert_allclose(back.predict_proba(test), ens.predict_proba(test), atol=1e-6)
+    for got, want in zip(back.models, members, strict=True):  # each member kept apart
+        np.testing.assert_allclose(got.predict_proba(test), want.predict_proba(test), atol=1e-6)
+        assert got.get_params() == want.get_params() and got.genes_ == want.genes_
+    # an ensemble file and a single model combine into a 3-member ensemble
+    single = members[0].save(tmp_path / "m0.safetensors")
+    assert len(GeneXNetEnsemble.load([path, single])) == 3
+    assert isinstance(load_model(single), GeneXNet)
+    with pytest.raises(CheckpointError, match="ensemble of 2 models"):
+        GeneImageClassifier.load(path)
+    with pytest.raises(ValueError, match="output exists"):
+        ens.save(path)
+
+
+def test_fit_seed_ensemble_trains_one_member_per_seed(tmp_path: Path, monkeypatch) -> None:
+    from oncosig.genexnet import fit_seed_ensemble
+
+    a = make_cohort()
+    params = {**FAST, "max_epochs": 3, "seed": 99}  # `seed` is replaced per member
+    ens = fit_seed_ensemble(
+        a, label_key="project", seeds=[3, 4], checkpoint_dir=tmp_path / "ck", **params
+    )
+    assert [m.seed for m in ens.models] == [3, 4]
+    single = GeneXNet(**{**params, "seed": 4}).fit(a, label_key="project")
+    np.testing.assert_allclose(ens.models[1].predict_proba(a), single.predict_proba(a), atol=1e-5)
+    assert sorted(p.name for p in (tmp_path / "ck").glob("*.safetensors")) == [
+        "seed3.safetensors",
+        "seed4.safetensors",
+    ]
+
+    # resume reuses finished members without training them again
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a finished member was trained again")
+
+    monkeypatch.setattr(GeneXNet, "fit", no_fit)
+    again = fit_seed_ensemble(
+        a, label_key="project", seeds=[3, 4], checkpoint_dir=tmp_path / "ck", resume=True, **params
+    )
+    np.testing.assert_allclose(again.predict_proba(a), ens.predict_proba(a), atol=1e-6)
+    with pytest.raises(ValueError, match="other settings"):
+        fit_seed_ensemble(
+            a,
+            label_key="project",
+            seeds=[3],
+            checkpoint_dir=tmp_path / "ck",
+            resume=True,
+            **{**params, "lr": 1e-2},
+        )
+    with pytest.raises(ValueError, match="differ"):
+        fit_seed_ensemble(a, label_key="project", seeds=[1, 1], **params)
+
+
+def test_cli_train_with_seeds_writes_one_ensemble_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = make_cohort()
+    data = write_counts_tsv(a, tmp_path / "train.tsv")
+    labels = write_labels_tsv(a, tmp_path / "labels.tsv")
+    out = tmp_path / "ens.safetensors"
+    base = [
+        *("genexnet", "train", str(data), "--labels", str(labels)),
+        *("--label-column", "cohort", "--out", str(out), "--max-genes", "64"),
+        *("--growth-rate", "4", "--depth", "1", "--epochs", "2", "--accelerator", "cpu"),
+    ]
+    main([*base, "--seeds", "0-1", "--no-progress"])
+    assert "ensemble of 2 models" in capsys.readouterr().out
+    assert not (tmp_path / "ens.safetensors.resume").exists()  # checkpoints cleaned up
+    record = json.loads((tmp_path / "ens.safetensors.run.json").read_text())
+    assert record["config"]["seeds"] == [0, 1] and len(record["training"]) == 2
+    pred = tmp_path / "pred.csv"
+    main(["genexnet", "predict", "--model", str(out), str(data), "--out", str(pred)])
+    from oncosig.genexnet import load_model
+
+    expected = load_model(out).predict_proba(a)
+    got = pd.read_csv(pred, index_col=0)
+    np.testing.assert_allclose(got.iloc[:, 1:].to_numpy(), expected, atol=1e-6)
+    with pytest.raises(SystemExit) as exc:
+        main([*base, "--seeds", "2,2", "--overwrite"])
+    assert exc.value.code == 2

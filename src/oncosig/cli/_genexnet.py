@@ -136,12 +136,37 @@ def load_model(model: Path | None) -> GeneImageClassifier:
 
 
 def load_models(models: list[Path] | None) -> GeneImageClassifier | GeneXNetEnsemble:
-    """One checkpoint, a seed ensemble of several, or the shipped pretrained model."""
-    from oncosig.genexnet import GeneXNetEnsemble
+    """One checkpoint or ensemble file, a seed ensemble of several, or the shipped model."""
+    from oncosig.genexnet import GeneXNetEnsemble, load_model, load_pretrained
 
-    if models and len(models) > 1:
-        return GeneXNetEnsemble.load(models)
-    return load_model(models[0] if models else None)
+    if not models:
+        return load_pretrained()
+    return load_model(models[0]) if len(models) == 1 else GeneXNetEnsemble.load(models)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0,1,2"`` or ``"0-4"`` (or a mix, ``"0-2,7"``) as a list of distinct seeds."""
+    seeds: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            lo, sep, hi = part.partition("-")
+            seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+    except ValueError:
+        raise typer.BadParameter(
+            f"--seeds takes seeds like 0,1,2 or 0-4, got {text!r}", param_hint="--seeds"
+        ) from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise typer.BadParameter(
+            f"--seeds needs distinct non-negative seeds, got {text!r}", param_hint="--seeds"
+        )
+    return seeds
+
+
+def ensemble_checkpoints(seeds: list[int]) -> tuple[str, ...]:
+    """Resume files of a seed-ensemble run: each member's checkpoint and finished model."""
+    return tuple(f"seed{s}/fit.ckpt" for s in seeds) + tuple(f"seed{s}.safetensors" for s in seeds)
 
 
 def models_name(models: list[Path] | None) -> str | list[str]:
@@ -210,6 +235,12 @@ def train(
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
+    seeds: str | None = typer.Option(
+        None,
+        "--seeds",
+        help="Train one model per seed (e.g. 0,1,2,3,4 or 0-4; replaces --seed) and write "
+        "them to OUT as one seed ensemble: predict, evaluate and explain average them.",
+    ),
     progress: bool = ProgressOpt,
     checkpoint_dir: Path | None = CheckpointDirOpt,
     resume: bool = ResumeOpt,
@@ -218,12 +249,13 @@ def train(
     """Train GeneXNet on DATA with labels from a TSV or from TCGA barcodes.
 
     A checkpoint is written at the end of every epoch; after a crash or a kill, the same
-    command with --resume continues from it.
+    command with --resume continues from it (with --seeds, finished members are kept).
     """
     from oncosig._resume import remove_checkpoints
-    from oncosig.genexnet import GeneXNet
+    from oncosig.genexnet import GeneXNet, fit_seed_ensemble
 
-    ckpt_names = ("fit.ckpt",)
+    seed_list = parse_seeds(seeds) if seeds is not None else None
+    ckpt_names = ensemble_checkpoints(seed_list) if seed_list else ("fit.ckpt",)
     ckpt_dir = prepare_outputs(
         out, ckpt_names, checkpoint_dir=checkpoint_dir, resume=resume, overwrite=overwrite
     )
@@ -253,13 +285,50 @@ def train(
         seed=seed,
     )
     config.pop("preset")
+    run_config = {
+        **config,
+        "preset": preset,
+        "data": [str(p) for p in data],
+        "label_column": label_column,
+    }
+    if seed_list:
+        config.pop("seed")
+        ensemble = fit_seed_ensemble(
+            adata,
+            y.to_numpy(),
+            seeds=seed_list,
+            checkpoint_dir=ckpt_dir,
+            resume=resume,
+            progress=progress,
+            **config,
+        )
+        ensemble.save(out, overwrite=overwrite)
+        _record(
+            out,
+            "genexnet train",
+            {**run_config, "seed": None, "seeds": seed_list},
+            None,
+            {
+                "training": [m.training_ for m in ensemble.models],
+                "classes": ensemble.classes_,
+                "resumed": resume,
+            },
+        )
+        for s in seed_list:
+            remove_checkpoints(ckpt_dir / f"seed{s}", ("fit.ckpt",))
+        remove_checkpoints(ckpt_dir, ckpt_names)
+        typer.echo(
+            f"wrote {out} (ensemble of {len(seed_list)} models, seeds {seeds}; "
+            f"{len(ensemble.classes_)} classes, {adata.n_obs} samples)"
+        )
+        return
     model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
     model.fit(adata, y.to_numpy(), checkpoint_dir=ckpt_dir, resume=resume)
     model.save(out, overwrite=overwrite)
     _record(
         out,
         "genexnet train",
-        {**config, "preset": preset, "data": [str(p) for p in data], "label_column": label_column},
+        run_config,
         seed,
         {"training": model.training_, "classes": model.classes_, "resumed": resume},
     )

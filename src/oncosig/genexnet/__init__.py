@@ -7,11 +7,13 @@
 - :func:`cross_validate` — one CV runner for GeneXNet, the CNN and the classical baselines;
 - :func:`compare_transfer` — fine-tuning a pre-trained model vs training from scratch;
 - :func:`load_pretrained` — the small model shipped with the package;
-- :class:`GeneXNetEnsemble` — several fitted models (e.g. one per seed), probabilities averaged.
+- :class:`GeneXNetEnsemble` — several fitted models (e.g. one per seed), probabilities averaged;
+  :func:`fit_seed_ensemble` trains one per seed, ``save`` writes them to one file and
+  :func:`load_model` reads a single model or an ensemble.
 """
 
 from oncosig.genexnet._cv import CVResult, cross_validate
-from oncosig.genexnet._ensemble import GeneXNetEnsemble
+from oncosig.genexnet._ensemble import GeneXNetEnsemble, fit_seed_ensemble, load_model
 from oncosig.genexnet._estimator import GeneImageClassifier
 from oncosig.genexnet._genexnet import GeneXNet
 from oncosig.genexnet._grid import GeneGrid
@@ -42,7 +44,9 @@ __all__ = [
     "compare_transfer",
     "confusion_table",
     "cross_validate",
+    "fit_seed_ensemble",
     "holdout_split",
+    "load_model",
     "load_pretrained",
     "make_folds",
     "per_class_accuracy",

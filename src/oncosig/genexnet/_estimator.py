@@ -196,6 +196,10 @@ class GeneImageClassifier(ProbaClassifier):
         assert self.grid is not None
         return list(self.grid.genes)
 
+    def training_settings(self) -> dict[str, Any]:
+        """:meth:`get_params` less the options that do not change the trained model."""
+        return {k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT}
+
     def _check_fitted(self) -> None:
         if self.network is None or self.grid is None or self.scaler_ is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted; call fit() or load() first")
@@ -249,7 +253,7 @@ class GeneImageClassifier(ProbaClassifier):
         self, phase: str, samples: Iterable[object], genes: Sequence[str], y: np.ndarray
     ) -> str:
         """Fingerprint of a training run: settings, phase, samples, genes, labels."""
-        params = {k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT}
+        params = self.training_settings()
         return fingerprint(
             {
                 "phase": phase,
