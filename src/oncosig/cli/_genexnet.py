@@ -278,13 +278,7 @@ def train(
         "gene_order": gene_order,
     }
     config = genexnet_preset(preset, **{k: v for k, v in given.items() if v is not None})
-    config.update(
-        preset=preset,
-        optimizer=optimizer,
-        accelerator=accelerator,
-        seed=seed,
-    )
-    config.pop("preset")
+    config.update(optimizer=optimizer, accelerator=accelerator, seed=seed)
     run_config = {
         **config,
         "preset": preset,
@@ -302,24 +296,14 @@ def train(
             progress=progress,
             **config,
         )
-        ensemble.save(out, overwrite=overwrite)
-        _record(
+        _finish_ensemble(
+            ensemble,
             out,
-            "genexnet train",
-            {**run_config, "seed": None, "seeds": seed_list},
-            None,
-            {
-                "training": [m.training_ for m in ensemble.models],
-                "classes": ensemble.classes_,
-                "resumed": resume,
-            },
-        )
-        for s in seed_list:
-            remove_checkpoints(ckpt_dir / f"seed{s}", ("fit.ckpt",))
-        remove_checkpoints(ckpt_dir, ckpt_names)
-        typer.echo(
-            f"wrote {out} (ensemble of {len(seed_list)} models, seeds {seeds}; "
-            f"{len(ensemble.classes_)} classes, {adata.n_obs} samples)"
+            run_config,
+            ckpt_dir,
+            n_samples=adata.n_obs,
+            resume=resume,
+            overwrite=overwrite,
         )
         return
     model = GeneXNet(**config, progress=progress)  # type: ignore[arg-type]
@@ -335,6 +319,36 @@ def train(
     remove_checkpoints(ckpt_dir, ckpt_names)
     typer.echo(
         f"wrote {out} ({len(model.classes_)} classes, {len(model.genes_)} genes, {adata.n_obs} samples)"
+    )
+
+
+def _finish_ensemble(
+    ensemble: GeneXNetEnsemble,
+    out: Path,
+    run_config: dict[str, Any],
+    ckpt_dir: Path,
+    *,
+    n_samples: int,
+    resume: bool,
+    overwrite: bool,
+) -> None:
+    """Write a trained seed ensemble and its run record; delete the resume files."""
+    from oncosig._resume import remove_checkpoints
+
+    seeds = [m.seed for m in ensemble.models]
+    ensemble.save(out, overwrite=overwrite)
+    extra = {
+        "training": [m.training_ for m in ensemble.models],
+        "classes": ensemble.classes_,
+        "resumed": resume,
+    }
+    _record(out, "genexnet train", {**run_config, "seed": None, "seeds": seeds}, None, extra)
+    for s in seeds:
+        remove_checkpoints(ckpt_dir / f"seed{s}", ("fit.ckpt",))
+    remove_checkpoints(ckpt_dir, ensemble_checkpoints(seeds))
+    typer.echo(
+        f"wrote {out} (ensemble of {len(seeds)} models, seeds {seeds}; "
+        f"{len(ensemble.classes_)} classes, {n_samples} samples)"
     )
 
 
