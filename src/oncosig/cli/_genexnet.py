@@ -128,7 +128,7 @@ def read_labels(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
     return y
 
 
-def load_model(model: Path | None) -> GeneImageClassifier:
+def load_single_model(model: Path | None) -> GeneImageClassifier:
     """A checkpoint, or the shipped pretrained model."""
     from oncosig.genexnet import GeneImageClassifier, load_pretrained
 
@@ -383,7 +383,7 @@ def finetune(
     ckpt_dir = prepare_outputs(
         out, ckpt_names, checkpoint_dir=checkpoint_dir, resume=resume, overwrite=overwrite
     )
-    est = load_model(model)
+    est = load_single_model(model)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
     est.seed = seed
