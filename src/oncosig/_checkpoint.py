@@ -104,7 +104,7 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: str | Path, *, kind: str | None = None
+    path: str | Path, *, kind: str | tuple[str, ...] | None = None
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Read a checkpoint written by :func:`save_checkpoint`.
 
@@ -113,7 +113,8 @@ def load_checkpoint(
     path
         The ``.safetensors`` file.
     kind
-        If given, refuse a checkpoint of another kind (e.g. a DEGnext file given to GeneXNet).
+        If given, refuse a checkpoint of another kind (e.g. a DEGnext file given to GeneXNet);
+        a tuple accepts any of its kinds.
 
     Returns
     -------
@@ -168,8 +169,10 @@ def load_checkpoint(
             f"understands ({FORMAT_VERSION}); upgrade oncosig",
             path=p,
         )
-    if kind is not None and meta["kind"] != kind:
-        raise CheckpointError(f"expected a '{kind}' model, got a '{meta['kind']}' model", path=p)
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if kinds is not None and meta["kind"] not in kinds:
+        wanted = " or ".join(f"'{k}'" for k in kinds)
+        raise CheckpointError(f"expected a {wanted} model, got a '{meta['kind']}' model", path=p)
     for name, t in tensors.items():
         if t.is_floating_point() and not torch.isfinite(t).all():
             raise CheckpointError(f"tensor '{name}' holds NaN/inf values (tampered?)", path=p)

@@ -265,9 +265,15 @@ def prepare_checkpoint_dir(
 
 
 def remove_checkpoints(folder: str | Path, names: tuple[str, ...]) -> None:
-    """Delete a finished run's checkpoints (and the folder when it is left empty)."""
+    """Delete a finished run's checkpoints and the folders they leave empty.
+
+    ``names`` are relative to ``folder`` and may lie in subfolders (``"seed0/fit.ckpt"``);
+    every folder from a checkpoint's up to ``folder`` is removed once it is empty.
+    """
     d = Path(folder)
     for n in names:
         (d / n).unlink(missing_ok=True)
-    if d.is_dir() and not any(d.iterdir()):
-        d.rmdir()
+    parents = {p for n in names for p in (d / n).parents if p == d or d in p.parents}
+    for sub in sorted(parents, key=lambda p: len(p.parts), reverse=True):  # deepest first
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()

@@ -42,6 +42,8 @@ def test_wrong_kind(tmp_path: Path) -> None:
     p = _save(tmp_path / "m.safetensors")
     with pytest.raises(CheckpointError, match="expected a 'genexnet' model"):
         load_checkpoint(p, kind="genexnet")
+    with pytest.raises(CheckpointError, match="expected a 'genexnet' or 'genexnet-ensemble' model"):
+        load_checkpoint(p, kind=("genexnet", "genexnet-ensemble"))
 
 
 def test_pickle_refused_and_not_executed(tmp_path: Path) -> None:
@@ -90,3 +92,18 @@ def test_metadata_must_be_json(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="plain JSON"):
         save_checkpoint(tmp_path / "x.safetensors", tensors={}, meta={"kind": "k", "x": object()})
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_remove_checkpoints_clears_the_subfolders_it_empties(tmp_path: Path) -> None:
+    from oncosig._resume import remove_checkpoints
+
+    d = tmp_path / "run.resume"
+    for name in ("seed0/fit.ckpt", "seed1/fit.ckpt", "seed0.safetensors"):
+        (d / name).parent.mkdir(parents=True, exist_ok=True)
+        (d / name).write_bytes(b"x")
+    (d / "seed1" / "keep.txt").write_text("not ours")
+    remove_checkpoints(d, ("seed0/fit.ckpt", "seed1/fit.ckpt", "seed0.safetensors"))
+    assert sorted(p.relative_to(d).as_posix() for p in d.rglob("*")) == ["seed1", "seed1/keep.txt"]
+    (d / "seed1" / "keep.txt").unlink()
+    remove_checkpoints(d, ("seed1/fit.ckpt",))
+    assert not d.exists() and tmp_path.exists()

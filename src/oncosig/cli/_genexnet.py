@@ -343,8 +343,6 @@ def _finish_ensemble(
         "resumed": resume,
     }
     _record(out, "genexnet train", {**run_config, "seed": None, "seeds": seeds}, None, extra)
-    for s in seeds:
-        remove_checkpoints(ckpt_dir / f"seed{s}", ("fit.ckpt",))
     remove_checkpoints(ckpt_dir, ensemble_checkpoints(seeds))
     typer.echo(
         f"wrote {out} (ensemble of {len(seeds)} models, seeds {seeds}; "

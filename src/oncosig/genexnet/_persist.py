@@ -93,13 +93,9 @@ def save_ensemble(
 
 def load_any(path: str | Path) -> GeneImageClassifier | list[GeneImageClassifier]:
     """The estimator in a single-model checkpoint, or the members of an ensemble file."""
-    tensors, meta = load_checkpoint(path)
+    tensors, meta = load_checkpoint(path, kind=(CHECKPOINT_KIND, ENSEMBLE_KIND))
     if meta["kind"] == CHECKPOINT_KIND:
         return classifier_from_parts(tensors, meta)
-    if meta["kind"] != ENSEMBLE_KIND:
-        raise CheckpointError(
-            f"expected a '{CHECKPOINT_KIND}' model, got a '{meta['kind']}' model", path=Path(path)
-        )
     members = meta.get("members")
     if not isinstance(members, list) or not members:
         raise CheckpointError("ensemble checkpoint lists no members", path=Path(path))
