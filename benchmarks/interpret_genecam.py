@@ -82,14 +82,12 @@ def _de_top(adata, genes: list[str], cls: str, n: int) -> list[str]:
 
 
 def _ensemble_ranking(
-    members: list[GeneXNet], test, top: int, layer: str | None
-) -> tuple[pd.DataFrame, float]:
-    """Gene ranking and held-out accuracy of the seed ensemble of ``members``."""
-    ens = GeneXNetEnsemble(members)
+    ens: GeneXNetEnsemble, pred: np.ndarray, test, top: int, layer: str | None
+) -> pd.DataFrame:
+    """Gene ranking of the seed ensemble ``ens`` whose predictions on ``test`` are ``pred``."""
     y = test.obs["project"].astype(str).to_numpy()
-    pred = np.asarray(ens.predict(test), dtype=str)
     scores = gene_scores(ens, test, target=pred, **({} if layer is None else {"layer": layer}))
-    return rank_genes(scores, y, predictions=pred, n_top=top), float((pred == y).mean())
+    return rank_genes(scores, y, predictions=pred, n_top=top)
 
 
 def _ensemble_section(
@@ -111,13 +109,18 @@ def _ensemble_section(
     if emb_rankings:
         layers["embedding"] = ("embedding", emb_rankings)
     table = pd.DataFrame({"class": sorted(set(rankings[0]["class"]))})
-    accs: list[float] = []
+    ensembles = [GeneXNetEnsemble(g) for g in groups]
+    preds = [np.asarray(e.predict(test), dtype=str) for e in ensembles]  # once per ensemble
+    y = test.obs["project"].astype(str).to_numpy()
+    accs = [float((p == y).mean()) for p in preds]
     de_md: list[str] = []
     for label, (layer, singles) in layers.items():
-        ens = [_ensemble_ranking(g, test, args.top, layer) for g in groups]
-        accs = [a for _, a in ens]
+        ens = [
+            _ensemble_ranking(e, p, test, args.top, layer)
+            for e, p in zip(ensembles, preds, strict=True)
+        ]
         single = ranking_overlap(singles, k=args.top).set_index("class")["jaccard_mean"]
-        pair = ranking_overlap([r for r, _ in ens], k=args.top).set_index("class")["jaccard_mean"]
+        pair = ranking_overlap(ens, k=args.top).set_index("class")["jaccard_mean"]
         table[f"single seeds ({label})"] = table["class"].map(single).round(3)
         table[f"ensembles ({label})"] = table["class"].map(pair).round(3)
         if label == list(layers)[-1]:
@@ -125,7 +128,7 @@ def _ensemble_section(
                 f"Top {args.top} of the ensemble of seeds {names[0]} ({label} layer) among the "
                 f"DE top {args.de_top}:",
                 "",
-                _md(de_overlap(ens[0][0])),
+                _md(de_overlap(ens[0])),
             ]
     return [
         f"## Seed ensembles: how stable are the top {args.top} genes?",
