@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import anndata as ad
@@ -40,7 +41,10 @@ def tcga7(shared: Path = SHARED) -> ad.AnnData:
     a.obs["project"] = projects
     a.obs["participant"] = [s[:12] for s in a.obs_names]
     CACHE.mkdir(exist_ok=True)
-    a.write_h5ad(cache)
+    # atomic: concurrent benchmark processes never read a half-written cache
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    a.write_h5ad(tmp)
+    os.replace(tmp, cache)
     return a
 
 

@@ -27,6 +27,7 @@ ORDER = [
     "genexnet",
     "genexnet_seeds",
     "genexnet_ablations",
+    "genexnet_atypical",
     "genexnet_tumor_normal",
     "interpret",
     "scale",
@@ -41,6 +42,7 @@ SCRIPTS = {
     "degnext_row_quantiles": [],
     "genexnet_seeds": [],  # written by genexnet_bench.py --sections seeds --out ...
     "genexnet_ablations": ["genexnet_ablations.py"],
+    "genexnet_atypical": ["genexnet_atypical.py"],
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],
     "scale": ["scale.py"],

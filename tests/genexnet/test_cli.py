@@ -226,3 +226,24 @@ def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
         capsys,
     )
     assert code == 2 and "gene_order must be one of" in err, err
+
+
+def test_train_normalization_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--normalization rank is stored with the model; an unknown name exits 2."""
+    from oncosig.genexnet import GeneImageClassifier
+
+    a = make_cohort(n_per_class=8)
+    data = write_counts_tsv(a, tmp_path / "train.tsv")
+    labels = tmp_path / "labels.tsv"
+    write_labels_tsv(a, labels)
+    args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    fast = [*FAST_ARGS, "--epochs", "2"]
+    ckpt = tmp_path / "rank.safetensors"
+    code, _, err = _run([*args, "--out", str(ckpt), *fast, "--normalization", "rank"], capsys)
+    assert code == 0, err
+    assert GeneImageClassifier.load(ckpt).scaler_.method == "rank"
+    code, _, err = _run(
+        [*args, "--out", str(tmp_path / "bad.safetensors"), *fast, "--normalization", "tpm"],
+        capsys,
+    )
+    assert code == 2 and "normalization must be one of" in err, err

@@ -194,6 +194,7 @@ def train(
         "compact",
         "--preset",
         help="Starting configuration: compact (CPU, 1,024 genes), standard (4,096 genes), "
+        "standard-rank (standard on rank scores, robust to library composition), "
         "compact-published (no gene embedding) or paper (all genes, published sizes; GPU). "
         "The options below override it.",
     ),
@@ -232,6 +233,12 @@ def train(
         "--gene-order",
         help="Grid layout: genomic (chromosome position; the default), given (as in the "
         "file) or coexpression (co-expressed training genes side by side).",
+    ),
+    normalization: str | None = typer.Option(
+        None,
+        "--normalization",
+        help="Per-sample input before the per-gene z-score: log-cpm (the default) or rank "
+        "(rank-based inverse normal scores; unaffected by library size and composition).",
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
@@ -276,6 +283,7 @@ def train(
         "max_epochs": epochs,
         "patience": patience,
         "gene_order": gene_order,
+        "normalization": normalization,
     }
     config = genexnet_preset(preset, **{k: v for k, v in given.items() if v is not None})
     config.update(optimizer=optimizer, accelerator=accelerator, seed=seed)

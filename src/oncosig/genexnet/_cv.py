@@ -127,7 +127,10 @@ def _fit_predict_classical(
     max_genes = p.pop("max_genes", None)
     c_train = counts_matrix(train)
     keep = select_genes(c_train, min_detected=min_detected, max_genes=max_genes)
-    scaler = LogCPMScaler(prior_count=float(p.pop("prior_count", 1.0))).fit(c_train[:, keep])
+    scaler = LogCPMScaler(
+        prior_count=float(p.pop("prior_count", 1.0)),
+        method=str(p.pop("normalization", "log-cpm")),
+    ).fit(c_train[:, keep])
     x_train = scaler.transform(c_train[:, keep])
     x_test = scaler.transform(counts_matrix(test)[:, keep])
     p.setdefault("seed", seed)

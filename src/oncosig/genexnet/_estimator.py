@@ -29,7 +29,12 @@ from oncosig.genexnet._grid import GeneGrid, check_gene_order
 from oncosig.genexnet._lightning import GeneImageClassifierModule, GeneImageDataModule, fit_module
 from oncosig.genexnet._persist import CHECKPOINT_KIND, load_classifier, save_classifier
 from oncosig.genexnet._predictor import ProbaClassifier
-from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler, select_genes
+from oncosig.genexnet._prep import (
+    GeneImageTransform,
+    LogCPMScaler,
+    check_method,
+    select_genes,
+)
 from oncosig.genexnet._splits import holdout_split
 from oncosig.stream import (
     ExpressionStore,
@@ -47,6 +52,7 @@ _EST_PARAMS = (
     "max_genes",
     "min_detected",
     "prior_count",
+    "normalization",
     "optimizer",
     "lr",
     "weight_decay",
@@ -93,6 +99,10 @@ class GeneImageClassifier(ProbaClassifier):
         Detection filter (share of training samples with a count > 0).
     prior_count
         log-CPM pseudo-count.
+    normalization
+        Per-sample expression before the per-gene z-score: ``"log-cpm"`` (default) or
+        ``"rank"`` (rank-based inverse normal scores over the model's genes; unaffected by
+        library size and composition, see :class:`~oncosig.genexnet.LogCPMScaler`).
     optimizer, lr, weight_decay
         ``"adam"`` / ``"adagrad"`` / ``"rmsprop"``; learning rate halved on plateau.
     batch_size, max_epochs, patience, lr_patience
@@ -131,6 +141,7 @@ class GeneImageClassifier(ProbaClassifier):
         max_genes: int | None = None,
         min_detected: float = 0.1,
         prior_count: float = 1.0,
+        normalization: str = "log-cpm",
         optimizer: str = "adam",
         lr: float = 1e-4,
         weight_decay: float = 0.0,
@@ -156,6 +167,7 @@ class GeneImageClassifier(ProbaClassifier):
         self.max_genes = max_genes
         self.min_detected = min_detected
         self.prior_count = prior_count
+        self.normalization = check_method(normalization)
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -199,6 +211,9 @@ class GeneImageClassifier(ProbaClassifier):
     def training_settings(self) -> dict[str, Any]:
         """:meth:`get_params` less the options that do not change the trained model."""
         return {k: v for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT}
+
+    def _new_scaler(self) -> LogCPMScaler:
+        return LogCPMScaler(prior_count=self.prior_count, method=self.normalization)
 
     def _check_fitted(self) -> None:
         if self.network is None or self.grid is None or self.scaler_ is None:
@@ -382,9 +397,7 @@ class GeneImageClassifier(ProbaClassifier):
                 store, min_detected=self.min_detected, max_genes=self.max_genes
             )
             genes = [str(g) for g in store.var_names[keep]]
-            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit_streaming(
-                store, columns=keep
-            )
+            self.scaler_ = self._new_scaler().fit_streaming(store, columns=keep)
             layout_data = None
             if self.gene_order == "coexpression":  # correlations of up to 2,000 samples
                 rows = np.unique(np.linspace(0, store.n_obs - 1, min(store.n_obs, 2000)).round())
@@ -396,7 +409,7 @@ class GeneImageClassifier(ProbaClassifier):
             keep = select_genes(counts, min_detected=self.min_detected, max_genes=self.max_genes)
             genes = [str(g) for g in obs.var_names[keep]]
             counts = counts[:, keep]
-            self.scaler_ = LogCPMScaler(prior_count=self.prior_count).fit(counts)
+            self.scaler_ = self._new_scaler().fit(counts)
             scaled = self.scaler_.transform(counts)
             self.grid = GeneGrid.from_genes(genes, order=self.gene_order, data=scaled)  # type: ignore[arg-type]
             images = torch.from_numpy(self.grid.to_image(scaled))

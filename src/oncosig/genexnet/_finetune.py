@@ -16,7 +16,7 @@ from oncosig._errors import OncosigInputError
 from oncosig._repro import seed_everything
 from oncosig._resume import SUFFIX, fingerprint
 from oncosig.genexnet._data import Data, aligned_counts, obs_view, participants, resolve_labels
-from oncosig.genexnet._prep import GeneImageTransform, LogCPMScaler
+from oncosig.genexnet._prep import GeneImageTransform
 from oncosig.stream import ExpressionStore, as_source, is_on_disk
 
 if TYPE_CHECKING:
@@ -81,14 +81,12 @@ def finetune_classifier(
                     "refit_scaler needs every model gene in the on-disk data; align the "
                     "genes (oncosig.genes.align_genes) before writing the store"
                 )
-            est.scaler_ = LogCPMScaler(prior_count=est.prior_count).fit_streaming(
-                store, columns=columns
-            )
+            est.scaler_ = est._new_scaler().fit_streaming(store, columns=columns)
         images, transform = store, GeneImageTransform(columns, est.scaler_, est.grid)
     else:
         counts = aligned_counts(obs, est.grid.genes)
         if refit_scaler:
-            est.scaler_ = LogCPMScaler(prior_count=est.prior_count).fit(counts)
+            est.scaler_ = est._new_scaler().fit(counts)
         images = torch.from_numpy(est.grid.to_image(est.scaler_.transform(counts)))
     if classes != est.classes_:
         est.network.reset_classifier(len(classes))  # type: ignore[operator]

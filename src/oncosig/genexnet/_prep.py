@@ -6,6 +6,10 @@ them (NaN after :func:`oncosig.genes.align_genes`), the library size is divided 
 share of the training library those observed genes carried on average, so that log-CPM of
 the observed genes stays on the training scale.  Missing genes become 0 after the z-score,
 i.e. the training mean: they carry no signal.
+
+With ``method="rank"`` the log-CPM is replaced by each sample's rank-based inverse normal
+scores over its measured model genes (:func:`oncosig.pp.rank_normal_scores`), which no
+library size or composition effect can move; the per-gene z-score is fitted as before.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import numpy as np
 
 from oncosig._errors import OncosigInputError
 from oncosig.genexnet._grid import GeneGrid
+from oncosig.pp import rank_normal_scores
+
+METHODS = ("log-cpm", "rank")
 
 
 def _check_counts(counts: np.ndarray) -> np.ndarray:
@@ -70,13 +77,25 @@ def most_variable(keep: np.ndarray, var: np.ndarray, max_genes: int) -> np.ndarr
     return keep[np.sort(np.argsort(-var, kind="stable")[:max_genes])]
 
 
+def check_method(method: str) -> str:
+    """Validate a GeneXNet input normalisation name (``"log-cpm"`` or ``"rank"``)."""
+    if method not in METHODS:
+        raise ValueError(f"normalization must be one of {list(METHODS)}, got {method!r}")
+    return method
+
+
 class LogCPMScaler:
-    """log-CPM followed by a per-gene z-score; missing genes imputed with the training mean.
+    """log-CPM (or rank scores) then a per-gene z-score; missing genes become the training mean.
 
     Parameters
     ----------
     prior_count
         Pseudo-count of the log-CPM.
+    method
+        ``"log-cpm"`` (default): edgeR-style log-CPM over the model's genes.  ``"rank"``:
+        each sample's rank-based inverse normal scores over its measured model genes
+        (:func:`oncosig.pp.rank_normal_scores`), insensitive to library size and to a few
+        genes taking most of a sample's counts.
 
     Attributes
     ----------
@@ -86,10 +105,11 @@ class LogCPMScaler:
         Per-gene mean and standard deviation of the training log-CPM.
     """
 
-    def __init__(self, *, prior_count: float = 1.0) -> None:
+    def __init__(self, *, prior_count: float = 1.0, method: str = "log-cpm") -> None:
         if prior_count <= 0:
             raise ValueError(f"prior_count must be positive, got {prior_count}")
         self.prior_count = float(prior_count)
+        self.method = check_method(method)
         self.share_: np.ndarray | None = None
         self.mean_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
@@ -107,6 +127,16 @@ class LogCPMScaler:
             )
         return lib
 
+    def _expression(self, x: np.ndarray) -> np.ndarray:
+        """Per-sample expression values before the z-score (log-CPM or rank scores)."""
+        if self.method == "log-cpm":
+            return log_cpm(x, self._lib_size(x), self.prior_count)
+        if (np.nansum(x, axis=1) <= 0).any():
+            raise OncosigInputError(
+                "a sample has no counts on the model's genes; remove empty samples"
+            )
+        return rank_normal_scores(x)
+
     def fit(self, counts: np.ndarray) -> LogCPMScaler:
         """Fit on training counts (samples x model genes; NaN = gene not measured)."""
         x = _check_counts(counts)
@@ -119,7 +149,7 @@ class LogCPMScaler:
         self.share_ = np.nan_to_num(self.share_, nan=0.0)
         if self.share_.sum() > 0:
             self.share_ = self.share_ / self.share_.sum()
-        z = log_cpm(x, self._lib_size(x), self.prior_count)
+        z = self._expression(x)
         with warnings.catch_warnings():  # all-NaN genes: "mean of empty slice"
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(z, axis=0)
@@ -156,7 +186,12 @@ class LogCPMScaler:
         from oncosig.stream import logcpm_stats
 
         state = logcpm_stats(
-            data, columns=columns, prior_count=self.prior_count, rows=rows, block_rows=block_rows
+            data,
+            columns=columns,
+            prior_count=self.prior_count,
+            rows=rows,
+            block_rows=block_rows,
+            method=self.method,
         )
         self.share_, self.mean_, self.scale_ = state["share"], state["mean"], state["scale"]
         return self
@@ -171,7 +206,7 @@ class LogCPMScaler:
                 f"expected {self.mean_.shape[0]} genes, got {x.shape[1]}; align the data "
                 "to the model's genes first"
             )
-        z = (log_cpm(x, self._lib_size(x), self.prior_count) - self.mean_) / self.scale_
+        z = (self._expression(x) - self.mean_) / self.scale_
         return np.nan_to_num(z, nan=0.0).astype(np.float32)
 
     def fit_transform(self, counts: np.ndarray) -> np.ndarray:
@@ -187,13 +222,18 @@ class LogCPMScaler:
             "mean": self.mean_.astype(np.float64),
             "scale": self.scale_.astype(np.float64),
             "prior_count": np.asarray([self.prior_count], dtype=np.float64),
+            "rank": np.asarray([float(self.method == "rank")], dtype=np.float64),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, np.ndarray]) -> LogCPMScaler:
         """Rebuild a fitted scaler from :meth:`state_dict` output."""
         try:
-            obj = cls(prior_count=float(np.asarray(state["prior_count"]).ravel()[0]))
+            rank = float(np.asarray(state.get("rank", [0.0])).ravel()[0])  # older files: log-CPM
+            obj = cls(
+                prior_count=float(np.asarray(state["prior_count"]).ravel()[0]),
+                method="rank" if rank else "log-cpm",
+            )
             obj.share_ = np.asarray(state["share"], dtype=np.float64)
             obj.mean_ = np.asarray(state["mean"], dtype=np.float64)
             obj.scale_ = np.asarray(state["scale"], dtype=np.float64)

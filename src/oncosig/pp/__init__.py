@@ -31,7 +31,7 @@ from oncosig.pp._factors import (
 )
 from oncosig.pp._filters import OutlierSampleFilter, QuantileFilter, sample_correlation_scores
 from oncosig.pp._gc import GCNormalizer, gc_bins, quantile_normalize
-from oncosig.pp._log import Log2P1, LogCPM, ZScore
+from oncosig.pp._log import Log2P1, LogCPM, ZScore, rank_normal_scores
 from oncosig.pp._rstats import r_quantile
 from oncosig.pp._scale import CPM, TMM, MedianOfRatios, UpperQuartile
 
@@ -61,6 +61,7 @@ __all__ = [
     "quantile_factors",
     "quantile_normalize",
     "r_quantile",
+    "rank_normal_scores",
     "remove_outlier_samples",
     "rle_factors",
     "sample_correlation_scores",

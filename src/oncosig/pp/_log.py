@@ -14,6 +14,38 @@ from oncosig.pp._base import Preprocessor, State, as_array
 from oncosig.pp._scale import TMM, UpperQuartile, _check_counts, _lib_sizes
 
 
+def rank_normal_scores(values: np.ndarray) -> np.ndarray:
+    """Rank-based inverse normal scores of each sample (row) over its measured genes.
+
+    Each row's values are ranked (ties get their average rank) and rank ``r`` of ``n``
+    measured genes becomes ``Φ⁻¹((r - 0.5) / n)``, the standard normal quantile.  The scores
+    depend only on the order of a sample's genes, so they are unchanged by library size and
+    by a few genes taking a large share of the counts; no state is learned.
+
+    Parameters
+    ----------
+    values
+        Samples x genes (counts or any monotone transform of them); NaN = not measured,
+        which stays NaN.
+
+    Returns
+    -------
+    float64 array of the same shape.
+    """
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        raise OncosigInputError(f"expected a samples x genes matrix, got {x.ndim}-D")
+    if x.size == 0:
+        return x.copy()
+    ranks = rankdata(x, axis=1, nan_policy="omit")
+    n = (~np.isnan(x)).sum(axis=1, keepdims=True).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(ndtri((ranks - 0.5) / np.maximum(n, 1.0)), dtype=np.float64)
+
+
 class Log2P1(Preprocessor):
     """``log2(x + pseudocount)`` (default ``log2(x + 1)``); no learned state.
 

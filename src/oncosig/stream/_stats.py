@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from oncosig._errors import OncosigInputError
+from oncosig.pp import rank_normal_scores
 from oncosig.stream._store import RowSource, as_source
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def logcpm_stats(
     prior_count: float = 1.0,
     rows: np.ndarray | None = None,
     block_rows: int | None = None,
+    method: str = "log-cpm",
 ) -> dict[str, np.ndarray]:
     """The state of a fitted :class:`~oncosig.genexnet.LogCPMScaler`, from one streaming pass.
 
@@ -154,14 +156,20 @@ def logcpm_stats(
         Samples to fit on (training rows); default all.
     block_rows
         Rows per block read (bounds memory: ``block_rows x n_genes`` float64).
+    method
+        ``"log-cpm"`` or ``"rank"`` (per-sample rank-based inverse normal scores, see
+        :func:`oncosig.pp.rank_normal_scores`; needs no second pass).
 
     Returns
     -------
-    ``{"share", "mean", "scale", "prior_count"}``: float64 arrays, the format of
+    ``{"share", "mean", "scale", "prior_count", "rank"}``: float64 arrays, the format of
     ``LogCPMScaler.state_dict()`` (load with ``LogCPMScaler.from_state``).
     """
     if prior_count <= 0:
         raise ValueError(f"prior_count must be positive, got {prior_count}")
+    if method not in ("log-cpm", "rank"):
+        raise ValueError(f"method must be 'log-cpm' or 'rank', got {method!r}")
+    rank = method == "rank"
     source = as_source(data)
     n_cols = source.n_vars if columns is None else len(columns)
     share_sum = np.zeros(n_cols, dtype=np.float64)
@@ -178,6 +186,13 @@ def logcpm_stats(
         lib = filled.sum(axis=1)
         share_sum += np.where(observed, filled / np.where(lib > 0, lib, 1.0)[:, None], 0.0).sum(0)
         share_n += observed.sum(axis=0)
+        if rank:
+            if (lib <= 0).any():
+                raise OncosigInputError(
+                    "a sample has no counts on the model's genes; remove empty samples"
+                )
+            moments.update(rank_normal_scores(x))
+            continue
         complete = observed.all(axis=1)
         if not complete.all():
             deferred.append(idx[~complete])
@@ -219,6 +234,7 @@ def logcpm_stats(
         "mean": mean,
         "scale": np.where(sd > 1e-8, sd, 1.0),
         "prior_count": np.asarray([prior_count], dtype=np.float64),
+        "rank": np.asarray([float(rank)], dtype=np.float64),
     }
 
 
