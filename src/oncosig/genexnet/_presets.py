@@ -29,8 +29,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # the best accuracy measured on the 7-cohort benchmark (BENCHMARKS.md).
     "standard": {**_COMPACT, "max_genes": 4096},
     # As `standard` with rank-based inverse normal scores per sample instead of log-CPM
-    # before the per-gene z-score: immune to library size and composition (it fixes the
-    # one 7-cohort sample that every log-CPM seed missed for that reason) at the same mean
+    # before the per-gene z-score: immune to library size and composition (it fixes a
+    # 7-cohort sample that 9 of 10 log-CPM seeds miss for that reason) at the same mean
     # accuracy on the 7-cohort benchmark (BENCHMARKS.md, seed study).
     "standard-rank": {**_COMPACT, "max_genes": 4096, "normalization": "rank"},
     # The same network exactly as published (no gene embedding), the session-1 default.
