@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from genexnet_bench import SEED_CONFIGS, _seed_run, command_line, write_report
+from genexnet_bench import SEED_CONFIGS, _seed_run, command_line, machine_line, write_report
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
 REFERENCE = "genexnet_4096"  # model name of preset `standard` in the seed study's cache
@@ -169,16 +169,11 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {sorted(VARIANTS)}")
     args.seeds = [int(s) for s in args.seeds.split(",") if s]
-    import platform
-
-    import torch
-
     report = [
         "# GeneXNet ablations",
         "",
         command_line(__file__, argv),
-        f"Machine: {platform.machine()}, 2-core CPU shared with other jobs, torch "
-        f"{torch.__version__}, {torch.get_num_threads()} torch thread(s); no GPU.",
+        machine_line(),
         "",
         *run(args),
     ]

@@ -18,7 +18,6 @@ GeneXNet folds are cached under the seed study's names (``genexnet_4096_s0`` ...
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from genexnet_bench import command_line, write_report
+from genexnet_bench import command_line, machine_line, write_report
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_atypical.md"
 N_GENES = 4096
@@ -171,14 +170,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     args.seeds = [int(s) for s in args.seeds.split(",") if s]
-    import torch
-
     report = [
         "# GeneXNet errors and atypical samples",
         "",
         command_line(__file__, argv),
-        f"Machine: {platform.machine()}, 2-core CPU shared with other jobs, torch "
-        f"{torch.__version__}, {torch.get_num_threads()} torch thread(s); no GPU.",
+        machine_line(),
         "",
         *run(args),
     ]

@@ -577,6 +577,16 @@ def command_line(script: str, argv: list[str] | None) -> str:
     return f"Command: `python benchmarks/{Path(script).name} {args}`  "
 
 
+def machine_line() -> str:
+    """The report's ``Machine:`` line of the 1-process training benchmarks (torch threads)."""
+    import torch
+
+    return (
+        f"Machine: {platform.machine()}, 2-core CPU shared with other jobs, torch "
+        f"{torch.__version__}, {torch.get_num_threads()} torch thread(s); no GPU."
+    )
+
+
 def write_report(out: Path, report: list[str]) -> None:
     """Write the markdown report atomically (parent folders created) and print it."""
     from oncosig._atomic import write_text

@@ -40,6 +40,15 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return int(exc.value.code or 0), out.out, out.err
 
 
+def _train_command(tmp_path: Path) -> list[str]:
+    """``genexnet train`` on a small synthetic cohort (counts TSV + labels TSV), no --out."""
+    a = make_cohort(n_per_class=8)
+    data = write_counts_tsv(a, tmp_path / "train.tsv")
+    labels = tmp_path / "labels.tsv"
+    write_labels_tsv(a, labels)
+    return ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+
+
 def test_train_predict_evaluate_finetune(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,11 +196,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    a = make_cohort(n_per_class=8)
-    data = write_counts_tsv(a, tmp_path / "counts.tsv")
-    labels = tmp_path / "labels.tsv"
-    write_labels_tsv(a, labels)
-    base = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    base = _train_command(tmp_path)
     code, _, err = _run(
         [*base, "--preset", "nope", "--out", str(tmp_path / "x.safetensors")], capsys
     )
@@ -210,11 +215,7 @@ def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     """--gene-order coexpression is stored with the model; an unknown layout exits 2."""
     from oncosig.genexnet import GeneImageClassifier
 
-    a = make_cohort(n_per_class=8)
-    data = write_counts_tsv(a, tmp_path / "train.tsv")
-    labels = tmp_path / "labels.tsv"
-    write_labels_tsv(a, labels)
-    args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    args = _train_command(tmp_path)
     fast = [*FAST_ARGS[: FAST_ARGS.index("--gene-order")], "--accelerator", "cpu", "--no-progress"]
     fast[fast.index("--epochs") + 1] = "2"
     ckpt = tmp_path / "coexpr.safetensors"
@@ -232,11 +233,7 @@ def test_train_normalization_option(tmp_path: Path, capsys: pytest.CaptureFixtur
     """--normalization rank is stored with the model; an unknown name exits 2."""
     from oncosig.genexnet import GeneImageClassifier
 
-    a = make_cohort(n_per_class=8)
-    data = write_counts_tsv(a, tmp_path / "train.tsv")
-    labels = tmp_path / "labels.tsv"
-    write_labels_tsv(a, labels)
-    args = ["genexnet", "train", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    args = _train_command(tmp_path)
     fast = [*FAST_ARGS, "--epochs", "2"]
     ckpt = tmp_path / "rank.safetensors"
     code, _, err = _run([*args, "--out", str(ckpt), *fast, "--normalization", "rank"], capsys)
