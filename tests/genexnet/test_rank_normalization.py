@@ -94,6 +94,21 @@ def test_rank_streaming_equals_in_memory(
         logcpm_stats(counts, method="tmm")
 
 
+@pytest.mark.parametrize("method", ["log-cpm", "rank"])
+@pytest.mark.parametrize("missing", [False, True])
+def test_streaming_and_in_memory_reject_a_sample_without_counts(
+    rng: np.random.Generator, method: str, missing: bool
+) -> None:
+    counts = _counts(rng)
+    counts[7] = 0.0  # a sample with no counts on the model's genes
+    if missing:
+        counts[7, :5] = np.nan  # ... and some genes not measured (log-CPM's deferred pass)
+    with pytest.raises(ValueError, match="no counts on the model's genes"):
+        logcpm_stats(counts, method=method, block_rows=4)
+    with pytest.raises(ValueError, match="no counts on the model's genes"):
+        LogCPMScaler(method=method).fit(counts)
+
+
 def test_rank_estimator_fit_save_load(cohort, tmp_path: Path) -> None:
     model = GeneXNet(**{**FAST, "normalization": "rank"}).fit(cohort, label_key="project")
     assert model.scaler_.method == "rank" and model.get_params()["normalization"] == "rank"

@@ -129,12 +129,9 @@ class LogCPMScaler:
 
     def _expression(self, x: np.ndarray) -> np.ndarray:
         """Per-sample expression values before the z-score (log-CPM or rank scores)."""
+        lib = self._lib_size(x)  # also rejects samples without counts, for either method
         if self.method == "log-cpm":
-            return log_cpm(x, self._lib_size(x), self.prior_count)
-        if (np.nansum(x, axis=1) <= 0).any():
-            raise OncosigInputError(
-                "a sample has no counts on the model's genes; remove empty samples"
-            )
+            return log_cpm(x, lib, self.prior_count)
         return rank_normal_scores(x)
 
     def fit(self, counts: np.ndarray) -> LogCPMScaler:

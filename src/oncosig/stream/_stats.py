@@ -186,23 +186,18 @@ def logcpm_stats(
         lib = filled.sum(axis=1)
         share_sum += np.where(observed, filled / np.where(lib > 0, lib, 1.0)[:, None], 0.0).sum(0)
         share_n += observed.sum(axis=0)
+        if (lib <= 0).any():  # (a library corrected by its coverage stays > 0 below)
+            raise OncosigInputError(
+                "a sample has no counts on the model's genes; remove empty samples"
+            )
         if rank:
-            if (lib <= 0).any():
-                raise OncosigInputError(
-                    "a sample has no counts on the model's genes; remove empty samples"
-                )
             moments.update(rank_normal_scores(x))
             continue
         complete = observed.all(axis=1)
         if not complete.all():
             deferred.append(idx[~complete])
         if complete.any():
-            libc = lib[complete]
-            if (libc <= 0).any():
-                raise OncosigInputError(
-                    "a sample has no counts on the model's genes; remove empty samples"
-                )
-            xc = x[complete]
+            xc, libc = x[complete], lib[complete]
             moments.update(np.log2((xc + prior_count) / (libc[:, None] + 2 * prior_count) * 1e6))
     if n_rows < 2:
         raise OncosigInputError("need at least 2 training samples to fit the scaler")
@@ -220,10 +215,6 @@ def logcpm_stats(
             observed = ~np.isnan(x)
             cover = observed.astype(np.float64) @ share
             lib = np.nansum(x, axis=1) / np.where(cover > 0, cover, 1.0)
-            if (lib <= 0).any():
-                raise OncosigInputError(
-                    "a sample has no counts on the model's genes; remove empty samples"
-                )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 moments.update(np.log2((x + prior_count) / (lib[:, None] + 2 * prior_count) * 1e6))
