@@ -483,6 +483,7 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
             f"{'; '.join(ens) or '-'} |"
         )
     report += ["", *_subset_ensembles(runs_of, classes, n), "", _always_wrong(pred, seeds_of, n)]
+    report += ["", _misses_table(pred, seeds_of)]
     report += [
         "",
         f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache when --resume).",
@@ -521,6 +522,33 @@ def _always_wrong(pred: pd.DataFrame, seeds_of: dict[str, list[int]], n: int) ->
             f"({named or 'none'})."
         )
     return " ".join(out) + f" The goal allows {_goal_errors(n)} errors in all."
+
+
+def _misses_table(pred: pd.DataFrame, seeds_of: dict[str, list[int]], least: int = 3) -> str:
+    """Seeds of each fully seeded configuration that miss a sample (>= ``least`` in one)."""
+    most = max(len(s) for s in seeds_of.values())
+    labels = [lab for lab, s in seeds_of.items() if len(s) == most]
+    counts = {}
+    for label in labels:
+        df = pred[pred["model"].isin([f"{label}_s{seed}" for seed in seeds_of[label]])]
+        counts[label] = (df["true"] != df["prediction"]).groupby(df["sample"]).sum()
+    table = pd.DataFrame(counts).fillna(0).astype(int)
+    table = table[(table >= least).any(axis=1)].sort_index()
+    truth = pred.drop_duplicates("sample").set_index("sample")["true"]
+    lines = [
+        f"Samples missed by at least {least} of the {most} seeds of a configuration (seeds "
+        "that miss each):",
+        "",
+        "| sample | cohort | " + " | ".join(f"`{lab}`" for lab in labels) + " |",
+        "|---|---|" + "---|" * len(labels),
+    ]
+    for sample, row in table.iterrows():
+        lines.append(
+            f"| {sample[:12]} | {truth[sample]} | "
+            + " | ".join(f"{row[lab]} of {most}" for lab in labels)
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 #: Ensemble sizes of the every-subset table (the full ensemble of all seeds is added).
