@@ -27,7 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from genexnet_bench import SEED_CONFIGS, _seed_run, command_line, machine_line, write_report
+from bench_report import command_line, machine_line, write_report
+from genexnet_seeds import SEED_CONFIGS, _seed_range, _seed_run
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
 REFERENCE = "genexnet_4096"  # model name of preset `standard` in the seed study's cache
@@ -124,7 +125,8 @@ def run(args: argparse.Namespace) -> list[str]:
     ref_errs, ref_acc, ref_f1 = stats(None)
     seeds = ", ".join(map(str, args.seeds))
     lines = [
-        "## GeneXNet ablations (7-cohort CV, 5 folds, shuffle seed 0)",
+        f"## GeneXNet ablations, seeds {_seed_range(args.seeds)} (7-cohort CV, 5 folds, "
+        "shuffle seed 0)",
         "",
         f"Preset `standard` with one change at a time, seeds {seeds}, the same folds as every "
         f"table above; errors are out-of-fold misclassifications of {n} samples per seed, "
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"unknown variants {unknown}; choose from {sorted(VARIANTS)}")
     args.seeds = [int(s) for s in args.seeds.split(",") if s]
     report = [
-        "# GeneXNet ablations",
+        f"# GeneXNet ablations, seeds {_seed_range(args.seeds)}",
         "",
         command_line(__file__, argv),
         machine_line(),

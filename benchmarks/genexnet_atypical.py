@@ -29,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from genexnet_bench import command_line, machine_line, write_report
+from bench_report import command_line, machine_line, write_report
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_atypical.md"
 N_GENES = 4096

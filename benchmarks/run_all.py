@@ -27,6 +27,7 @@ ORDER = [
     "genexnet",
     "genexnet_seeds",
     "genexnet_ablations",
+    "genexnet_ablations_10seeds",
     "genexnet_atypical",
     "genexnet_tumor_normal",
     "interpret",
@@ -42,6 +43,9 @@ SCRIPTS = {
     "degnext_row_quantiles": [],
     "genexnet_seeds": [],  # written by genexnet_bench.py --sections seeds --out ...
     "genexnet_ablations": ["genexnet_ablations.py"],
+    # python benchmarks/genexnet_ablations.py --variants residual_only,embedding_32
+    #   --seeds 0,1,2,3,4,5,6,7,8,9 --resume --out benchmarks/results/genexnet_ablations_10seeds.md
+    "genexnet_ablations_10seeds": [],
     "genexnet_atypical": ["genexnet_atypical.py"],
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],

@@ -6,25 +6,16 @@ benchmark has spent CPU hours on the variants before it.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from bench_import import benchmark_module
 
 from oncosig.genexnet import GeneXNet, preset
 from oncosig.models import create_model
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 def _variants() -> dict[str, tuple[str, dict]]:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("genexnet_ablations").VARIANTS
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return benchmark_module("genexnet_ablations").VARIANTS
 
 
 VARIANTS = _variants()

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from bench_import import benchmark_module
 
 
 def _nearest_centroid():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("genexnet_atypical").nearest_centroid
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return benchmark_module("genexnet_atypical").nearest_centroid
 
 
 def test_flags_a_sample_that_looks_like_another_cohort() -> None:
