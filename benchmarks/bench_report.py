@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import time
 from pathlib import Path
 
 
@@ -11,6 +12,14 @@ def command_line(script: str, argv: list[str] | None) -> str:
     """The report's ``Command:`` line for ``script`` run with ``argv`` (default sys.argv)."""
     args = " ".join(argv if argv is not None else sys.argv[1:])
     return f"Command: `python benchmarks/{Path(script).name} {args}`  "
+
+
+def wall_time_line(t0: float) -> str:
+    """The report's wall-time line since ``time.perf_counter()`` read ``t0`` (CV sections)."""
+    return (
+        f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache "
+        "when --resume)."
+    )
 
 
 def machine_line() -> str:

@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from bench_report import command_line, machine_line, write_report
+from bench_report import command_line, machine_line, wall_time_line, write_report
 from genexnet_seeds import SEED_CONFIGS, _seed_range, _seed_run
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
@@ -150,8 +150,7 @@ def run(args: argparse.Namespace) -> list[str]:
         )
     lines += [
         "",
-        f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache "
-        "when --resume).",
+        wall_time_line(t0),
         "",
     ]
     return lines

@@ -29,7 +29,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from bench_report import command_line, machine_line, write_report
+from bench_report import command_line, machine_line, wall_time_line, write_report
+from genexnet_seeds import _goal_errors
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_atypical.md"
 N_GENES = 4096
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> list[str]:
     wrong = (pred["true"] != pred["prediction"]).groupby([pred["model"], pred["sample"]]).sum()
     wrong = wrong.unstack("sample").reindex(columns=adata.obs_names).fillna(0).astype(int)
     is_atyp = wrong.columns.isin(atypical.index)
-    models = [m for m, _, _ in gx] + list(LINEAR)
+    gx_names = [m for m, _, _ in gx]
+    models = gx_names + list(LINEAR)
     n = len(nc)
     lines = [
         "## Where GeneXNet's errors are: atypical samples (7-cohort CV, 5 folds, shuffle seed 0)",
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> list[str]:
             f"| {m} | {int(row.sum())} of {n} | {int(row[is_atyp].sum())} of "
             f"{int(is_atyp.sum())} | {int(row[~is_atyp].sum())} of {int((~is_atyp).sum())} |"
         )
-    n_gx = len(gx)
+    n_gx = len(gx_names)
     lines += [
         "",
         "The atypical samples, the cohort whose mean they resemble most, and how many runs miss "
@@ -144,18 +146,17 @@ def run(args: argparse.Namespace) -> list[str]:
     for s, r in atypical.iterrows():
         lines.append(
             f"| {s[:12]} | {r['true']} | {r['nearest']} | {r['r_own']:.2f} | "
-            f"{r['r_nearest']:.2f} | {int(wrong.loc[[m for m, _, _ in gx], s].gt(0).sum())} of "
+            f"{r['r_nearest']:.2f} | {int(wrong.loc[gx_names, s].gt(0).sum())} of "
             f"{n_gx} | {int(wrong.loc[list(LINEAR), s].gt(0).sum())} of {len(LINEAR)} |"
         )
-    typical_gx = wrong.loc[[m for m, _, _ in gx], ~is_atyp]
+    typical_gx = wrong.loc[gx_names, ~is_atyp]
     lines += [
         "",
-        f"GeneXNet's mean errors per run: {wrong.loc[[m for m, _, _ in gx]].sum(axis=1).mean():.1f}"
+        f"GeneXNet's mean errors per run: {wrong.loc[gx_names].sum(axis=1).mean():.1f}"
         f", of which {typical_gx.sum(axis=1).mean():.1f} on typical samples; the goal (98 %) "
-        f"allows {int(np.floor(0.02 * n))}.",
+        f"allows {_goal_errors(n)}.",
         "",
-        f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache when "
-        "--resume).",
+        wall_time_line(t0),
         "",
     ]
     return lines

@@ -32,7 +32,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from bench_report import command_line, write_report
+from bench_report import command_line, wall_time_line, write_report
 from genexnet_seeds import section_seeds
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet.md"
@@ -162,7 +162,7 @@ def section_cv7(args: argparse.Namespace, report: list[str]) -> None:
     ]
     report += ["", *_shared_errors(res), ""]
     report += [
-        f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache when --resume).",
+        wall_time_line(t0),
         "",
     ]
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import genexnet_data as data
+from bench_report import wall_time_line
 
 #: GeneXNet configurations of the seed study: label -> (preset, overrides, how many of the
 #: --seeds it trains; None = all).  The headline configuration gets every seed.
@@ -129,7 +130,7 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
     report += ["", _misses_table(pred, seeds_of)]
     report += [
         "",
-        f"Wall time: {time.perf_counter() - t0:.0f} s (folds read back from .bench-cache when --resume).",
+        wall_time_line(t0),
         "",
     ]
 

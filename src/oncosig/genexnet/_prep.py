@@ -77,10 +77,13 @@ def most_variable(keep: np.ndarray, var: np.ndarray, max_genes: int) -> np.ndarr
     return keep[np.sort(np.argsort(-var, kind="stable")[:max_genes])]
 
 
-def check_method(method: str) -> str:
-    """Validate a GeneXNet input normalisation name (``"log-cpm"`` or ``"rank"``)."""
+def check_method(method: str, *, name: str = "normalization") -> str:
+    """Validate a GeneXNet input normalisation (``"log-cpm"`` or ``"rank"``).
+
+    ``name`` is the argument's name in the caller's signature, used in the error message.
+    """
     if method not in METHODS:
-        raise ValueError(f"normalization must be one of {list(METHODS)}, got {method!r}")
+        raise ValueError(f"{name} must be one of {list(METHODS)}, got {method!r}")
     return method
 
 

@@ -167,9 +167,9 @@ def logcpm_stats(
     """
     if prior_count <= 0:
         raise ValueError(f"prior_count must be positive, got {prior_count}")
-    if method not in ("log-cpm", "rank"):
-        raise ValueError(f"method must be 'log-cpm' or 'rank', got {method!r}")
-    rank = method == "rank"
+    from oncosig.genexnet._prep import check_method  # genexnet imports this module
+
+    rank = check_method(method, name="method") == "rank"
     source = as_source(data)
     n_cols = source.n_vars if columns is None else len(columns)
     share_sum = np.zeros(n_cols, dtype=np.float64)
