@@ -43,6 +43,8 @@ LINEAR: dict[str, tuple[str, dict[str, Any]]] = {
     "linear_svm_1024": ("linear_svm", {"C": 0.01, "max_genes": 1024}),
     "linear_svm_4096": ("linear_svm", {"C": 0.01, "max_genes": N_GENES}),
 }
+#: the linear baseline whose probabilities the atypical-sample table shows (the best one)
+SVM_SHOWN = "linear_svm_1024"
 
 
 def nearest_centroid(counts: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
@@ -78,6 +80,26 @@ def nearest_centroid(counts: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["true", "nearest", "r_own", "r_nearest"])
 
 
+def own_probability(pred: pd.DataFrame) -> pd.DataFrame:
+    """Out-of-fold probability each model gives a sample's own cohort (models x samples).
+
+    ``pred`` has one row per (model, sample) with ``model``, ``sample``, ``true`` and one
+    probability column per class, as :func:`oncosig.genexnet.cross_validate` writes them.
+    """
+    classes = pd.Index(sorted(set(pred["true"])))
+    col = classes.get_indexer(pred["true"])
+    p = pred[list(classes)].to_numpy(float)[np.arange(len(pred)), col]
+    index = pd.MultiIndex.from_arrays([pred["model"], pred["sample"]])
+    return pd.Series(p, index=index).unstack("sample")
+
+
+def call_counts(calls: pd.Series) -> str:
+    """``"UCS 3, ACC 2, KICH 1"``: how often each cohort was predicted (``TCGA-`` dropped)."""
+    counts = calls.str.removeprefix("TCGA-").value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
 def run(args: argparse.Namespace) -> list[str]:
     """Cross-validate every model, count errors on atypical samples; the report lines."""
     from oncosig.genexnet import cross_validate, preset
@@ -110,6 +132,8 @@ def run(args: argparse.Namespace) -> list[str]:
     wrong = (pred["true"] != pred["prediction"]).groupby([pred["model"], pred["sample"]]).sum()
     wrong = wrong.unstack("sample").reindex(columns=adata.obs_names).fillna(0).astype(int)
     is_atyp = wrong.columns.isin(atypical.index)
+    own = own_probability(pred)
+    calls = pred.set_index(["model", "sample"])["prediction"].unstack("sample")
     gx_names = [m for m, _, _ in gx]
     models = gx_names + list(LINEAR)
     n = len(nc)
@@ -137,17 +161,22 @@ def run(args: argparse.Namespace) -> list[str]:
         "",
         "The atypical samples, the cohort whose mean they resemble most, and how many runs miss "
         f"them ({n_gx} GeneXNet runs: {len(CONFIGS)} presets x seeds "
-        f"{', '.join(map(str, args.seeds))}; {len(LINEAR)} linear baselines):",
+        f"{', '.join(map(str, args.seeds))}; {len(LINEAR)} linear baselines), the "
+        "out-of-fold probability of the sample's own cohort (GeneXNet: mean over its runs; "
+        f"{SVM_SHOWN}; with 7 cohorts, a probability well below 0.5 can still be the largest) "
+        "and the cohorts GeneXNet's runs predict for it.",
         "",
         "| sample | cohort | nearest cohort mean | r own | r nearest | GeneXNet runs wrong | "
-        "linear baselines wrong |",
-        "|---|---|---|---|---|---|---|",
+        f"linear baselines wrong | GeneXNet p(own) | {SVM_SHOWN} p(own) | GeneXNet calls |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s, r in atypical.iterrows():
         lines.append(
             f"| {s[:12]} | {r['true']} | {r['nearest']} | {r['r_own']:.2f} | "
             f"{r['r_nearest']:.2f} | {int(wrong.loc[gx_names, s].gt(0).sum())} of "
-            f"{n_gx} | {int(wrong.loc[list(LINEAR), s].gt(0).sum())} of {len(LINEAR)} |"
+            f"{n_gx} | {int(wrong.loc[list(LINEAR), s].gt(0).sum())} of {len(LINEAR)} | "
+            f"{own.loc[gx_names, s].mean():.2f} | {own.loc[SVM_SHOWN, s]:.2f} | "
+            f"{call_counts(calls.loc[gx_names, s])} |"
         )
     typical_gx = wrong.loc[gx_names, ~is_atyp]
     lines += [

@@ -24,3 +24,32 @@ def test_flags_a_sample_that_looks_like_another_cohort() -> None:
     assert nc.loc[3, "r_nearest"] > nc.loc[3, "r_own"]
     # leave-one-out: every other sample is nearest to its own cohort, with a clear margin
     assert (nc.drop(index=3)["r_own"] > 0.5).all()
+
+
+def test_own_probability_reads_each_samples_true_class() -> None:
+    import pandas as pd
+
+    own_probability = benchmark_module("genexnet_atypical").own_probability
+    pred = pd.DataFrame(
+        {
+            "model": ["m1", "m1", "m2", "m2"],
+            "sample": ["s1", "s2", "s1", "s2"],
+            "true": ["A", "B", "A", "B"],
+            "prediction": ["A", "A", "B", "B"],
+            "A": [0.7, 0.6, 0.2, 0.1],
+            "B": [0.3, 0.4, 0.8, 0.9],
+        }
+    )
+    own = own_probability(pred)
+    assert own.loc["m1", "s1"] == 0.7  # true A
+    assert own.loc["m1", "s2"] == 0.4  # true B, although m1 predicted A
+    assert own.loc["m2", "s1"] == 0.2
+    assert own.loc["m2", "s2"] == 0.9
+
+
+def test_call_counts_most_frequent_first() -> None:
+    import pandas as pd
+
+    call_counts = benchmark_module("genexnet_atypical").call_counts
+    calls = pd.Series(["TCGA-UCS", "TCGA-ACC", "TCGA-UCS", "TCGA-KICH", "TCGA-ACC", "TCGA-UCS"])
+    assert call_counts(calls) == "UCS 3, ACC 2, KICH 1"
