@@ -150,19 +150,32 @@ def _goal_errors(n: int) -> int:
     return int(np.floor(0.02 * n))
 
 
+def _miss_counts(pred: pd.DataFrame, seeds_of: dict[str, list[int]]) -> pd.DataFrame:
+    """Seeds that miss each sample (samples x the configurations trained with the most seeds)."""
+    most = max(len(s) for s in seeds_of.values())
+    counts = {}
+    for label in [lab for lab, s in seeds_of.items() if len(s) == most]:
+        df = pred[pred["model"].isin([f"{label}_s{seed}" for seed in seeds_of[label]])]
+        counts[label] = (df["true"] != df["prediction"]).groupby(df["sample"]).sum()
+    return pd.DataFrame(counts).fillna(0).astype(int)
+
+
+def _truth(pred: pd.DataFrame) -> pd.Series:
+    """Each sample's true cohort."""
+    return pred.drop_duplicates("sample").set_index("sample")["true"]
+
+
 def _always_wrong(pred: pd.DataFrame, seeds_of: dict[str, list[int]], n: int) -> str:
     """Sentences naming the samples that every seed of the fully seeded configurations misses."""
-    most = max(len(s) for s in seeds_of.values())
-    truth = pred.drop_duplicates("sample").set_index("sample")["true"]
+    misses = _miss_counts(pred, seeds_of)
+    truth = _truth(pred)
     out = []
-    for label in [lab for lab, s in seeds_of.items() if len(s) == most]:
-        models = [f"{label}_s{seed}" for seed in seeds_of[label]]
-        df = pred[pred["model"].isin(models)]
-        wrong = (df["true"] != df["prediction"]).groupby(df["sample"]).sum()
-        always = sorted(wrong.index[wrong == len(models)])
+    for label in misses.columns:
+        n_seeds = len(seeds_of[label])
+        always = sorted(misses.index[misses[label] == n_seeds])
         named = ", ".join(f"{s[5:12]} ({truth[s].removeprefix('TCGA-')})" for s in always)
         out.append(
-            f"{len(always)} samples are misclassified by all {len(models)} seeds of `{label}` "
+            f"{len(always)} samples are misclassified by all {n_seeds} seeds of `{label}` "
             f"({named or 'none'})."
         )
     return " ".join(out) + f" The goal allows {_goal_errors(n)} errors in all."
@@ -171,14 +184,10 @@ def _always_wrong(pred: pd.DataFrame, seeds_of: dict[str, list[int]], n: int) ->
 def _misses_table(pred: pd.DataFrame, seeds_of: dict[str, list[int]], least: int = 3) -> str:
     """Seeds of each fully seeded configuration that miss a sample (>= ``least`` in one)."""
     most = max(len(s) for s in seeds_of.values())
-    labels = [lab for lab, s in seeds_of.items() if len(s) == most]
-    counts = {}
-    for label in labels:
-        df = pred[pred["model"].isin([f"{label}_s{seed}" for seed in seeds_of[label]])]
-        counts[label] = (df["true"] != df["prediction"]).groupby(df["sample"]).sum()
-    table = pd.DataFrame(counts).fillna(0).astype(int)
+    table = _miss_counts(pred, seeds_of)
+    labels = list(table.columns)
     table = table[(table >= least).any(axis=1)].sort_index()
-    truth = pred.drop_duplicates("sample").set_index("sample")["true"]
+    truth = _truth(pred)
     lines = [
         f"Samples missed by at least {least} of the {most} seeds of a configuration (seeds "
         "that miss each):",
