@@ -5,7 +5,8 @@ mean profile than with its own (leave-one-out cohort means over the 4,096 most v
 genes, log-CPM centred per gene: a nearest-centroid rule, no training).  The script then
 cross-validates GeneXNet (presets ``standard`` and ``standard-rank``, several seeds) and
 the linear baselines on the same 5 folds (shuffle seed 0) as ``genexnet_bench.py`` and
-counts each model's errors among atypical and typical samples.  Writes
+counts each model's errors among atypical and typical samples; last, it measures how much
+of its own cohort's marker genes each atypical sample expresses.  Writes
 ``benchmarks/results/genexnet_atypical.md`` and prints it.
 
     python benchmarks/genexnet_atypical.py --resume            # seeds 0-2 (about 15 min)
@@ -78,6 +79,64 @@ def nearest_centroid(counts: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
         best = int(np.argmax(r))
         rows.append((lab, classes[best], r[k], r[best]))
     return pd.DataFrame(rows, columns=["true", "nearest", "r_own", "r_nearest"])
+
+
+def marker_levels(counts: np.ndarray, labels: np.ndarray, n_markers: int = 20) -> pd.DataFrame:
+    """How strongly each sample expresses each cohort's marker genes (samples x cohorts).
+
+    A cohort's markers are the ``n_markers`` genes whose mean log-CPM in that cohort most
+    exceeds their highest mean in any other cohort (over all samples: a description of the
+    data, not a model).  A sample's level for cohort ``k`` is the median, over ``k``'s
+    markers, of its log-CPM minus the median log-CPM of ``k``'s samples: 0 for a typical
+    tumour of ``k``, -7 for a sample expressing ``k``'s markers at 2**-7 of that.
+
+    Parameters
+    ----------
+    counts
+        Raw counts, samples x genes.
+    labels
+        Cohort of each sample.
+    n_markers
+        Marker genes per cohort.
+    """
+    lib = counts.sum(axis=1, keepdims=True)
+    logc = np.log2(counts / lib * 1e6 + 1.0)
+    classes = sorted(set(labels))
+    means = np.stack([logc[labels == k].mean(axis=0) for k in classes])
+    levels = {}
+    for j, k in enumerate(classes):
+        margin = means[j] - np.delete(means, j, axis=0).max(axis=0)
+        markers = np.argsort(-margin, kind="stable")[:n_markers]
+        typical = np.median(logc[labels == k][:, markers], axis=0)
+        levels[k] = np.median(logc[:, markers] - typical, axis=1)
+    return pd.DataFrame(levels)
+
+
+def marker_lines(levels: pd.DataFrame, labels: np.ndarray, samples: pd.Index) -> list[str]:
+    """Report table: each of ``samples``' level of its own cohort's markers, with references.
+
+    ``levels`` is :func:`marker_levels` indexed like ``labels``; the references are the
+    cohort's typical tumours (those not in ``samples``; 5th percentile) and the other
+    cohorts' tumours (median), and the other cohort whose markers the sample expresses most
+    (relative to that cohort).
+    """
+    typical = ~levels.index.isin(samples)
+    lines = [
+        "| sample | cohort | own markers | cohort's typical tumours, 5th percentile | "
+        "other cohorts' tumours, median | strongest other cohort's markers |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in samples:
+        i = levels.index.get_loc(s)
+        own = labels[i]
+        others = levels.loc[s].drop(own)
+        lines.append(
+            f"| {str(s)[:12]} | {own} | {levels.loc[s, own]:.1f} | "
+            f"{np.quantile(levels[own][(labels == own) & typical], 0.05):.1f} | "
+            f"{np.median(levels[own][labels != own]):.1f} | "
+            f"{others.idxmax().removeprefix('TCGA-')} {others.max():.1f} |"
+        )
+    return lines
 
 
 def own_probability(pred: pd.DataFrame) -> pd.DataFrame:
@@ -178,6 +237,20 @@ def run(args: argparse.Namespace) -> list[str]:
             f"{own.loc[gx_names, s].mean():.2f} | {own.loc[SVM_SHOWN, s]:.2f} | "
             f"{call_counts(calls.loc[gx_names, s])} |"
         )
+    levels = marker_levels(np.asarray(adata.layers["counts"]), labels)
+    levels.index = adata.obs_names
+    lines += [
+        "",
+        "How much of their own cohort's marker genes the atypical samples express (log2, median "
+        "over the cohort's 20 marker genes, relative to the cohort's median tumour: 0 is a "
+        "typical tumour of the cohort, -7 is 2^-7 of it). A cohort's markers are the genes whose "
+        "mean log-CPM most exceeds their highest mean in any other cohort (all samples; a "
+        "description of the data). For reference, the same markers in the cohort's typical "
+        "tumours (5th percentile) and in the other cohorts' tumours (median, i.e. background), and the "
+        "other cohort whose markers the sample expresses most.",
+        "",
+        *marker_lines(levels, labels, atypical.index),
+    ]
     typical_gx = wrong.loc[gx_names, ~is_atyp]
     lines += [
         "",
