@@ -48,6 +48,11 @@ LINEAR: dict[str, tuple[str, dict[str, Any]]] = {
 SVM_SHOWN = "linear_svm_1024"
 
 
+def _log2_cpm(counts: np.ndarray) -> np.ndarray:
+    """``log2(CPM + 1)`` of raw counts (samples x genes), the scale of both descriptions."""
+    return np.log2(counts / counts.sum(axis=1, keepdims=True) * 1e6 + 1.0)
+
+
 def nearest_centroid(counts: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     """Per sample: correlation with its own cohort's mean (leave-one-out) and the best other.
 
@@ -62,8 +67,7 @@ def nearest_centroid(counts: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     -------
     DataFrame (one row per sample) with ``true``, ``nearest``, ``r_own`` and ``r_nearest``.
     """
-    lib = counts.sum(axis=1, keepdims=True)
-    logc = np.log2(counts / lib * 1e6 + 1.0)
+    logc = _log2_cpm(counts)
     top = np.argsort(-logc.var(axis=0), kind="stable")[:N_GENES]
     x = logc[:, top] - logc[:, top].mean(axis=0)
     classes = sorted(set(labels))
@@ -99,8 +103,7 @@ def marker_levels(counts: np.ndarray, labels: np.ndarray, n_markers: int = 20) -
     n_markers
         Marker genes per cohort.
     """
-    lib = counts.sum(axis=1, keepdims=True)
-    logc = np.log2(counts / lib * 1e6 + 1.0)
+    logc = _log2_cpm(counts)
     classes = sorted(set(labels))
     means = np.stack([logc[labels == k].mean(axis=0) for k in classes])
     levels = {}
@@ -166,7 +169,8 @@ def run(args: argparse.Namespace) -> list[str]:
     adata = data.tcga7()
     labels = adata.obs["project"].to_numpy(str)
     t0 = time.perf_counter()
-    nc = nearest_centroid(np.asarray(adata.layers["counts"]), labels)
+    counts = np.asarray(adata.layers["counts"])
+    nc = nearest_centroid(counts, labels)
     nc.index = adata.obs_names
     atypical = nc[nc["true"] != nc["nearest"]]
     gx = [
@@ -237,7 +241,7 @@ def run(args: argparse.Namespace) -> list[str]:
             f"{own.loc[gx_names, s].mean():.2f} | {own.loc[SVM_SHOWN, s]:.2f} | "
             f"{call_counts(calls.loc[gx_names, s])} |"
         )
-    levels = marker_levels(np.asarray(adata.layers["counts"]), labels)
+    levels = marker_levels(counts, labels)
     levels.index = adata.obs_names
     lines += [
         "",
