@@ -42,6 +42,37 @@ def read_groups(path: Path, samples: list[str]) -> dict[str, str]:
     return {s: c for s, c in mapping.items() if s in known}
 
 
+def barcode_groups(adata: Any) -> Any:
+    """Normal and tumour samples told apart by their TCGA barcodes (others left out)."""
+    import numpy as np
+
+    from oncosig._constants import NORMAL, OBS_CONDITION, OBS_TISSUE, TUMOR
+    from oncosig._errors import OncosigInputError
+
+    tissue = (
+        adata.obs[OBS_TISSUE].astype(str).to_numpy()
+        if OBS_TISSUE in adata.obs
+        else np.full(adata.n_obs, "unknown")
+    )
+    keep = np.isin(tissue, [NORMAL, TUMOR])
+    n_normal, n_tumor = int((tissue == NORMAL).sum()), int((tissue == TUMOR).sum())
+    if n_normal == 0 or n_tumor == 0:
+        raise OncosigInputError(
+            "cannot tell normal from tumour samples by their names (TCGA barcodes found: "
+            f"{n_normal} normal, {n_tumor} tumour); give --groups TSV or --normal-first N"
+        )
+    if not keep.all():
+        typer.echo(
+            f"note: {int((~keep).sum())} sample(s) neither normal nor tumour by their TCGA "
+            "barcode are left out",
+            err=True,
+        )
+        adata = adata[keep].copy()
+    typer.echo(f"note: groups from TCGA barcodes: {n_normal} normal, {n_tumor} tumour", err=True)
+    adata.obs[OBS_CONDITION] = adata.obs[OBS_TISSUE].astype(str).to_numpy()
+    return adata
+
+
 def summarise(table: Any, method: str, seconds: float) -> dict[str, Any]:
     """Counts of up/down genes at FDR 0.01 (edgeR or DESeq2 columns)."""
     if "padj" in table.columns:
@@ -72,7 +103,11 @@ def de(
     ] = "edger-lrt",
     groups: Annotated[
         Path | None,
-        typer.Option("--groups", help="Two-column table: sample, condition (e.g. normal/tumor)."),
+        typer.Option(
+            "--groups",
+            help="Two-column table: sample, condition (e.g. normal/tumor). Default: normal "
+            "and tumour samples from TCGA barcodes.",
+        ),
     ] = None,
     normal_first: Annotated[
         int | None,
@@ -98,8 +133,8 @@ def de(
 
     if method not in METHODS:
         raise OncosigInputError(f"unknown --method {method!r}; use one of {', '.join(METHODS)}")
-    if (groups is None) == (normal_first is None):
-        raise OncosigInputError("give exactly one of --groups TSV or --normal-first N")
+    if groups is not None and normal_first is not None:
+        raise OncosigInputError("give at most one of --groups TSV or --normal-first N")
     check_can_write(out, overwrite=overwrite)
     adata = read(counts)
     samples = [str(s) for s in adata.obs_names]
@@ -110,8 +145,9 @@ def de(
             )
         cond = np.array([NORMAL] * normal_first + [TUMOR] * (adata.n_obs - normal_first))
         adata.obs[OBS_CONDITION] = cond
+    elif groups is None:
+        adata = barcode_groups(adata)
     else:
-        assert groups is not None
         mapping = read_groups(groups, samples)
         keep = [s in mapping for s in samples]
         if not all(keep):
@@ -139,6 +175,7 @@ def de(
             "method": method,
             "groups": None if groups is None else str(groups),
             "normal_first": normal_first,
+            "groups_from_barcodes": groups is None and normal_first is None,
             "reference": reference,
             "out": str(out),
         },
