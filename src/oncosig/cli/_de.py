@@ -68,7 +68,11 @@ def barcode_groups(adata: Any) -> Any:
             err=True,
         )
         adata = adata[keep].copy()
-    typer.echo(f"note: groups from TCGA barcodes: {n_normal} normal, {n_tumor} tumour", err=True)
+    typer.echo(
+        f"note: groups from the sample types (obs '{OBS_TISSUE}', read from TCGA barcodes): "
+        f"{n_normal} normal, {n_tumor} tumour",
+        err=True,
+    )
     adata.obs[OBS_CONDITION] = adata.obs[OBS_TISSUE].astype(str).to_numpy()
     return adata
 
