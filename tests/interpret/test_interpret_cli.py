@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -44,17 +45,29 @@ def test_explain_writes_tables_heatmaps_and_record(
         ]
     )
     assert "Gene-CAM of 24 samples, 3 classes" in capsys.readouterr().out
-    top = pd.read_csv(out / "top_genes.csv")
+    top = pd.read_csv(out / "top_genes.csv").rename(columns={"class": "cls"})
     assert list(top.columns) == [
-        "class",
+        "cls",
         "rank",
         "gene",
         "symbol",
         "share",
         "mean_score",
+        "mean_input",
+        "direction",
         "n_samples",
     ]
-    assert top.groupby("class").size().to_dict() == {"A": 5, "B": 5, "C": 5}
+    # direction: the class's correctly classified samples vs the training samples' mean;
+    # the stand-in standardizes over the data it is given, so recompute that here
+    x = np.log1p(np.asarray(adata.X, dtype=float))
+    z = pd.DataFrame((x - x.mean(0)) / (x.std(0) + 1e-6), columns=adata.var_names)
+    pred = est.predict(adata)
+    for row in top.itertuples():
+        sel = (adata.obs["project"].to_numpy() == row.cls) & (pred == row.cls)
+        expected = z.loc[sel, row.gene].mean()
+        assert row.mean_input == pytest.approx(expected, abs=1e-4)
+        assert row.direction == ("higher" if expected > 0 else "lower")
+    assert top.groupby("cls").size().to_dict() == {"A": 5, "B": 5, "C": 5}
     assert {"gene", "n_classes", "classes"} <= set(pd.read_csv(out / "common_genes.csv").columns)
     for cls in "ABC":
         assert (out / f"heatmap_{cls}.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from interpret_standins import Estimator, TinyNet, make_adata, train
 from oncosig.interpret import (
     common_genes,
     gene_cam,
+    gene_inputs,
     gene_scores,
     pixels_to_genes,
     rank_genes,
@@ -105,6 +108,24 @@ def test_gene_scores_rank_genes_find_planted_genes(fitted: tuple[Estimator, obje
     common = common_genes(ranking, min_classes=2)
     assert list(common.columns) == ["gene", "n_classes", "classes"]
     assert (common["n_classes"] >= 2).all()
+
+
+def test_gene_inputs_are_the_network_inputs_by_gene(fitted: tuple[Estimator, object]) -> None:
+    """Pixels mapped back to genes give the standardized values the estimator prepared."""
+    est, adata = fitted
+    inputs = gene_inputs(est, adata)
+    assert list(inputs.columns) == list(adata.var_names)  # the grid's genes, not pixel order
+    x = np.log1p(np.asarray(adata.X, dtype=float))  # the stand-in's own preparation
+    z = (x - x.mean(0)) / (x.std(0) + 1e-6)
+    np.testing.assert_allclose(inputs.to_numpy(), z, rtol=1e-4, atol=1e-4)
+    # class A over-expresses genes 0-4: above the average there, below it for class B
+    is_a = (adata.obs["project"] == "A").to_numpy()
+    is_b = (adata.obs["project"] == "B").to_numpy()
+    assert (inputs.iloc[is_a, :5].mean() > 0.5).all()
+    assert (inputs.iloc[is_b, :5].mean() < 0).all()
+
+    pair = types.SimpleNamespace(models=[est, est])  # an ensemble of one model twice
+    np.testing.assert_allclose(gene_inputs(pair, adata).to_numpy(), inputs.to_numpy())
 
 
 def test_gene_scores_class_name_target(fitted: tuple[Estimator, object]) -> None:

@@ -26,6 +26,7 @@ from oncosig.interpret._compare import (
 from oncosig.interpret._explain import explain_to_dir
 from oncosig.interpret._genes import (
     common_genes,
+    gene_inputs,
     gene_scores,
     normalize_scores,
     pixels_to_genes,
@@ -40,6 +41,7 @@ __all__ = [
     "common_genes",
     "explain_to_dir",
     "gene_cam",
+    "gene_inputs",
     "gene_scores",
     "method_agreement",
     "normalize_scores",

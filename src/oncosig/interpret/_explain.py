@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from anndata import AnnData
 
@@ -41,7 +42,12 @@ def explain_to_dir(
         Samples to explain (genes are aligned to the model's genes).
     out
         Output folder: ``top_genes.csv``, ``common_genes.csv``, ``heatmap_<class>.png``
-        and ``enrichment.tsv`` (unless ``library="none"``).
+        and ``enrichment.tsv`` (unless ``library="none"``).  ``top_genes.csv`` has the
+        columns of :func:`~oncosig.interpret.rank_genes` plus ``symbol``, ``mean_input``
+        (the gene's mean standardized model input in the class's samples) and
+        ``direction`` (``higher``/``lower`` than the model's training samples; arrows in
+        the heatmaps): Gene-CAM names genes that count for a class whether the class
+        expresses them more or less than other samples.
     truth
         True class per sample; rankings then use correctly classified samples only.
         Default: the predicted classes.
@@ -66,7 +72,7 @@ def explain_to_dir(
 
     from oncosig import pl
     from oncosig._atomic import write_table
-    from oncosig.interpret._genes import common_genes, gene_scores, rank_genes
+    from oncosig.interpret._genes import common_genes, gene_inputs, gene_scores, rank_genes
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -76,6 +82,7 @@ def explain_to_dir(
     ranking = rank_genes(scores, y, predictions=pred, n_top=top)
     symbols = _symbols(adata, sorted(set(ranking["gene"])))
     ranking.insert(3, "symbol", ranking["gene"].map(symbols).fillna(""))
+    ranking = _with_direction(ranking, gene_inputs(model, adata), y, pred)
     write_table(ranking, out / "top_genes.csv", overwrite=overwrite, index=False)
     shared = common_genes(ranking, min_classes=2)
     shared.insert(1, "symbol", shared["gene"].map(symbols).fillna(""))
@@ -84,14 +91,19 @@ def explain_to_dir(
     for cls, grp in ranking.groupby("class", sort=True):
         sel = (y == cls) & (pred == cls)
         genes = grp.sort_values("rank")["gene"].tolist()[:20]
+        arrows = {"higher": " \u2191", "lower": " \u2193"}
+        labels = {
+            g: f"{symbols.get(g, g)}{arrows.get(d, '')}"
+            for g, d in zip(grp["gene"], grp["direction"], strict=True)
+        }
         ax = pl.genecam_heatmap(
             expr.loc[sel, genes],
             genes,
             shares=dict(zip(grp["gene"], grp["share"], strict=True)),
-            symbols=symbols,
+            symbols=labels,
             n_samples=heatmap_samples,
             seed=seed,
-            title=f"{cls}: Gene-CAM top {len(genes)} genes",
+            title=f"{cls}: Gene-CAM top {len(genes)} genes (\u2191/\u2193: above/below the training mean)",
             colorbar_label="log2(CPM + 1)",
         )
         pl.savefig(ax, out / f"heatmap_{_safe(str(cls))}.png", overwrite=overwrite)
@@ -105,6 +117,31 @@ def explain_to_dir(
         "classes": sorted(str(c) for c in set(ranking["class"])),
         "n_shared_genes": len(shared),
     }
+
+
+def _with_direction(
+    ranking: pd.DataFrame, inputs: pd.DataFrame, y: np.ndarray, pred: np.ndarray
+) -> pd.DataFrame:
+    """Add ``mean_input`` and ``direction`` to a Gene-CAM ranking.
+
+    ``mean_input``: the gene's mean model input (standardized with the training samples'
+    statistics, :func:`~oncosig.interpret.gene_inputs`) over the samples the class's
+    ranking used; ``direction``: ``"higher"`` or ``"lower"`` than the training samples'
+    average (Gene-CAM scores are positive either way).
+    """
+    import numpy as np
+
+    mean = np.full(len(ranking), np.nan)
+    for cls, grp in ranking.groupby("class", sort=False):
+        sel = (y == cls) & (pred == cls)
+        cols = grp["gene"].astype(str).tolist()
+        mean[ranking.index.get_indexer(grp.index)] = inputs.loc[sel, cols].mean(axis=0)
+    out = ranking.copy()
+    at = out.columns.get_loc("mean_score") + 1
+    out.insert(at, "mean_input", mean)
+    direction = np.where(mean > 0, "higher", np.where(mean < 0, "lower", ""))
+    out.insert(at + 1, "direction", direction)
+    return out
 
 
 def _log_cpm(adata: AnnData, genes: list[str]) -> pd.DataFrame:

@@ -205,16 +205,57 @@ def _ensemble_scores(
         )
         for m in ensemble.models
     ]
-    genes = list(dict.fromkeys(g for f in frames for g in f.columns))
-    stack = np.stack([f.reindex(columns=genes).to_numpy(dtype=float) for f in frames])
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a gene no member scores: NaN
-        mean = np.nanmean(stack, axis=0)
-    df = pd.DataFrame(mean, index=frames[0].index, columns=genes)
+    df = _mean_frames(frames)
     df.attrs["targets"] = [int(i) for i in idx]
     df.attrs["method"] = method
     df.attrs["members"] = len(frames)
     return df
+
+
+def _mean_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Gene-by-gene mean of samples x genes frames over the union of their genes.
+
+    A gene missing from some frames is averaged over the others (NaN where none has it).
+    """
+    genes = list(dict.fromkeys(g for f in frames for g in f.columns))
+    stack = np.stack([f.reindex(columns=genes).to_numpy(dtype=float) for f in frames])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a gene no frame has: NaN
+        mean = np.nanmean(stack, axis=0)
+    return pd.DataFrame(mean, index=frames[0].index, columns=genes)
+
+
+def gene_inputs(estimator: Any, adata: Any) -> pd.DataFrame:
+    """The input the network sees at each gene: samples x genes, in the model's scale.
+
+    For a GeneXNet model this is each sample's log-CPM (or rank score) standardized with
+    the per-gene mean and standard deviation of the model's training samples, so a value
+    above 0 means the sample expresses the gene more than the training samples do on
+    average.  Read beside Gene-CAM scores, it tells whether a gene counts for a class by
+    being high or low in it.
+
+    Parameters
+    ----------
+    estimator
+        A fitted GeneXNet model (``.prepare``, ``.grid``), or a
+        :class:`~oncosig.genexnet.GeneXNetEnsemble` (then the mean over its members, each
+        in its own scale, over the union of their genes).
+    adata
+        Samples x genes AnnData (aligned, scaled and gridded by ``estimator.prepare``).
+
+    Returns
+    -------
+    DataFrame samples x genes (the model's genes, grid order).
+    """
+    members = getattr(estimator, "models", None)
+    if isinstance(members, list):
+        return _mean_frames([gene_inputs(m, adata) for m in members])
+    genes, pixel_genes = _grid_layout(estimator)
+    x = estimator.prepare(adata)
+    x = x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    values = pixels_to_genes(x[:, 0], pixel_genes, len(genes))
+    index = getattr(adata, "obs_names", None)
+    return pd.DataFrame(values, index=pd.Index(index) if index is not None else None, columns=genes)
 
 
 def rank_genes(
