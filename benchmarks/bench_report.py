@@ -32,6 +32,11 @@ def machine_line() -> str:
     )
 
 
+def report_header(title: str, script: str, argv: list[str] | None) -> list[str]:
+    """Title, ``Command:`` and ``Machine:`` lines that open a training benchmark's report."""
+    return [f"# {title}", "", command_line(script, argv), machine_line(), ""]
+
+
 def write_report(out: Path, report: list[str]) -> None:
     """Write the markdown report atomically (parent folders created) and print it."""
     from oncosig._atomic import write_text

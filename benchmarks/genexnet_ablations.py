@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from bench_report import command_line, machine_line, wall_time_line, write_report
+from bench_report import report_header, wall_time_line, write_report
 from genexnet_seeds import SEED_CONFIGS, _seed_range, _seed_run
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
@@ -171,11 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"unknown variants {unknown}; choose from {sorted(VARIANTS)}")
     args.seeds = [int(s) for s in args.seeds.split(",") if s]
     report = [
-        f"# GeneXNet ablations, seeds {_seed_range(args.seeds)}",
-        "",
-        command_line(__file__, argv),
-        machine_line(),
-        "",
+        *report_header(f"GeneXNet ablations, seeds {_seed_range(args.seeds)}", __file__, argv),
         *run(args),
     ]
     write_report(args.out, report)

@@ -30,7 +30,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
-from bench_report import command_line, machine_line, wall_time_line, write_report
+from bench_report import report_header, wall_time_line, write_report
 from genexnet_seeds import _goal_errors
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_atypical.md"
@@ -277,14 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     args.seeds = [int(s) for s in args.seeds.split(",") if s]
-    report = [
-        "# GeneXNet errors and atypical samples",
-        "",
-        command_line(__file__, argv),
-        machine_line(),
-        "",
-        *run(args),
-    ]
+    report = [*report_header("GeneXNet errors and atypical samples", __file__, argv), *run(args)]
     write_report(args.out, report)
 
 

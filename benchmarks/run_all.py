@@ -29,6 +29,7 @@ ORDER = [
     "genexnet_ablations",
     "genexnet_ablations_10seeds",
     "genexnet_atypical",
+    "genexnet_review",
     "genexnet_tumor_normal",
     "interpret",
     "scale",
@@ -47,6 +48,7 @@ SCRIPTS = {
     #   --seeds 0,1,2,3,4,5,6,7,8,9 --resume --out benchmarks/results/genexnet_ablations_10seeds.md
     "genexnet_ablations_10seeds": [],
     "genexnet_atypical": ["genexnet_atypical.py"],
+    "genexnet_review": ["genexnet_review.py"],
     "genexnet_tumor_normal": [],  # written by genexnet_bench.py --sections tumor_normal --out ...
     "interpret": ["interpret_genecam.py"],
     "scale": ["scale.py"],

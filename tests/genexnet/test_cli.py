@@ -89,8 +89,20 @@ def test_train_predict_evaluate_finetune(
     assert code == 0, err
     df = pd.read_csv(pred, index_col=0)
     assert df.index.name == "sample" and list(df.index) == list(part.obs_names)
-    assert list(df.columns) == ["prediction", "TCGA-A", "TCGA-B", "TCGA-C"]
+    assert list(df.columns) == [
+        "prediction",
+        "TCGA-A",
+        "TCGA-B",
+        "TCGA-C",
+        "max_probability",
+        "nearest_class",
+        "review",
+    ]
     assert (df[["TCGA-A", "TCGA-B", "TCGA-C"]].sum(1) - 1).abs().max() < 1e-5
+    # typical samples of the training classes: each nearest its own class's training samples
+    assert (df["nearest_class"] == part.obs["project"]).all()
+    expected = (df["max_probability"] < 0.5) | (df["nearest_class"] != df["prediction"])
+    assert (df["review"] == expected).all()
     record = json.loads((tmp_path / "pred.csv.run.json").read_text())
     assert record["command"] == "genexnet predict"
     assert record["config"]["model"] == str(ckpt) and record["config"]["data"] == [str(pdata)]

@@ -85,3 +85,25 @@ def test_report_renders_in_headless_chromium(report: tuple[Path, str], tmp_path:
     _path, text = report
     seen = assert_every_image_rendered(text, tmp_path)
     assert {"run", "data", "metrics", "genes", "enrichment", "figures"} <= set(seen["sections"])
+
+
+def test_review_flags_of_predictions_are_listed(tmp_path: Path) -> None:
+    import pandas as pd
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame(
+        {
+            "prediction": ["A", "A", "B"],
+            "A": [0.9, 0.45, 0.1],
+            "B": [0.1, 0.55, 0.9],
+            "max_probability": [0.9, 0.55, 0.9],
+            "nearest_class": ["A", "A", "B"],
+            "review": [False, True, False],
+        },
+        index=pd.Index(["s1", "s_odd", "s3"], name="sample"),
+    ).to_csv(run / "pred.csv")
+    text = build_report(run)
+    assert "1 of 3 predictions flagged for review" in text
+    flagged = text[text.index("flagged for review") :]
+    assert "s_odd" in flagged and "s1<" not in flagged

@@ -64,6 +64,9 @@ def test_fit_on_disk_matches_in_memory(tmp_path: Path) -> None:
     assert mem.scaler_ is not None and disk.scaler_ is not None
     for key, value in mem.scaler_.state_dict().items():
         np.testing.assert_allclose(disk.scaler_.state_dict()[key], value, rtol=1e-6, atol=1e-9)
+    # the classes' mean profiles (review flags), streamed in blocks, equal the in-memory ones
+    assert mem.centroids_ is not None and disk.centroids_ is not None
+    np.testing.assert_allclose(disk.centroids_, mem.centroids_, rtol=1e-5, atol=1e-6)
     assert disk.training_["fit"]["world_size"] == 1
     assert disk.training_["n_samples"] == 60
     # inference streamed from disk (also through a backed AnnData) equals in-memory inference
@@ -73,6 +76,8 @@ def test_fit_on_disk_matches_in_memory(tmp_path: Path) -> None:
     np.testing.assert_allclose(disk.predict_proba(backed), p_mem, atol=1e-5)
     frame = disk.predict_frame(path)
     assert list(frame.index) == list(ad.obs_names)
+    review = disk.predict_review(path)  # correlations streamed with the probabilities
+    pd.testing.assert_frame_equal(review, disk.predict_review(ad), check_exact=False, atol=1e-5)
     assert set(disk.evaluate(backed, label_key="project")) >= {"accuracy", "macro_f1"}
     # a fine-tune on the on-disk cohort runs through the same streaming path
     disk.finetune(path, label_key="project", freeze_epochs=1, max_epochs=1, refit_scaler=True)

@@ -425,28 +425,59 @@ def finetune(
 def predict(
     data: list[Path] = DataArg,
     out: Path = typer.Option(
-        ..., "--out", help="CSV: sample, prediction, one probability column per class."
+        ...,
+        "--out",
+        help="CSV: sample, prediction, one probability column per class, then "
+        "max_probability, nearest_class and review (True: check this call).",
     ),
     model: list[Path] | None = ModelsOpt,
+    min_probability: float = typer.Option(
+        0.5,
+        "--min-probability",
+        min=0.0,
+        max=1.0,
+        help="Flag for review the predictions less probable than this.",
+    ),
     overwrite: bool = OverwriteOpt,
 ) -> None:
-    """Predict the class of every sample in DATA (genes aligned to the model automatically)."""
+    """Predict the class of every sample in DATA (genes aligned to the model automatically).
+
+    Samples whose profile is nearer another class's training samples than those of the
+    class they get, or whose prediction is less probable than --min-probability, are
+    flagged in the `review` column.
+    """
     from oncosig._atomic import check_can_write, write_table
 
     check_can_write(out, overwrite=overwrite)
     est = load_models(model)
     adata = read_data(data)
-    table = est.predict_frame(adata)
+    table = est.predict_review(adata, min_probability=min_probability)
     write_table(table, out, overwrite=overwrite)
     counts = table["prediction"].value_counts()
+    n_review = int(table["review"].sum())
     _record(
         out,
         "genexnet predict",
-        {"model": models_name(model), "data": [str(p) for p in data]},
+        {
+            "model": models_name(model),
+            "data": [str(p) for p in data],
+            "min_probability": min_probability,
+        },
         None,
-        {"n_samples": int(adata.n_obs), "predictions": {str(k): int(v) for k, v in counts.items()}},
+        {
+            "n_samples": int(adata.n_obs),
+            "predictions": {str(k): int(v) for k, v in counts.items()},
+            "n_review": n_review,
+        },
     )
     typer.echo(f"wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if n_review:
+        typer.echo(
+            f"{n_review} of {len(table)} predictions flagged for review (column `review`): "
+            f"probability < {min_probability:g}, or the sample is nearer another class's "
+            "training samples",
+            err=True,
+        )
 
 
 @genexnet_app.command("evaluate")

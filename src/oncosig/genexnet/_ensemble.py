@@ -98,6 +98,17 @@ class GeneXNetEnsemble(ProbaClassifier):
         assert total is not None
         return total / len(self.models)
 
+    def proba_and_correlations(self, adata: Data) -> tuple[np.ndarray, np.ndarray | None]:
+        """Members' mean probabilities and mean centroid correlations (members with centroids)."""
+        probas, corrs = [], []
+        for m in self.models:
+            order = [m.classes_.index(c) for c in self.classes_]
+            proba, corr = m.proba_and_correlations(adata)
+            probas.append(np.asarray(proba, dtype=np.float64)[:, order])
+            if corr is not None:
+                corrs.append(np.asarray(corr, dtype=np.float64)[:, order])
+        return np.mean(probas, axis=0), (np.mean(corrs, axis=0) if corrs else None)
+
 
 def load_model(path: str | Path) -> GeneImageClassifier | GeneXNetEnsemble:
     """The model in a checkpoint: an estimator, or a :class:`GeneXNetEnsemble` for an ensemble file."""

@@ -35,6 +35,7 @@ from oncosig.genexnet._prep import (
     check_method,
     select_genes,
 )
+from oncosig.genexnet._review import centroid_correlations, class_centroids
 from oncosig.genexnet._splits import holdout_split
 from oncosig.stream import (
     ExpressionStore,
@@ -189,6 +190,7 @@ class GeneImageClassifier(ProbaClassifier):
         self.network: nn.Module | None = None
         self.grid: GeneGrid | None = None
         self.scaler_: LogCPMScaler | None = None
+        self.centroids_: np.ndarray | None = None  # classes x genes, see predict_review
         self.classes_: list[str] = []
         self.history_: list[dict[str, float]] = []
         self.training_: dict[str, Any] = {}
@@ -437,6 +439,9 @@ class GeneImageClassifier(ProbaClassifier):
             run_id=self._run_id("fit", obs.obs_names, genes, y_int),
         )
         self.training_ = {"fit": summary, "n_samples": int(obs.n_obs)}
+        self.centroids_ = class_centroids(
+            images, y_int, len(self.classes_), self.grid, transform=transform
+        )
         return self
 
     def finetune(
@@ -502,12 +507,25 @@ class GeneImageClassifier(ProbaClassifier):
         assert self.grid is not None
         return store.columns_of(self.grid.genes)
 
-    @torch.no_grad()
     def predict_proba(self, adata: Data, *, batch_size: int = 256) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)`` in :attr:`classes_` order.
 
         On-disk data (backed AnnData, store path) are streamed in batches of rows.
         """
+        return self._predict_pass(adata, batch_size=batch_size, correlations=False)[0]
+
+    def proba_and_correlations(self, adata: Data) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class probabilities and each sample's correlation with every class centroid.
+
+        One pass over the data; the correlations are None for a model saved without
+        centroids (files saved before they were kept).  See :meth:`predict_review`.
+        """
+        return self._predict_pass(adata, batch_size=256, correlations=True)
+
+    @torch.no_grad()
+    def _predict_pass(
+        self, adata: Data, *, batch_size: int, correlations: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         self._check_fitted()
         assert self.network is not None and self.grid is not None and self.scaler_ is not None
         self.network.eval()
@@ -530,15 +548,23 @@ class GeneImageClassifier(ProbaClassifier):
             batches = ((x[i : i + batch_size], None) for i in range(0, len(x), batch_size))
         cuda = device.type == "cuda"
         half = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
-        out = []
+        out, corr = [], []
+        centroids = self.centroids_ if correlations else None
         for xb, _ in batches:
+            if centroids is not None:
+                genes = self.grid.from_image(xb.numpy())
+                corr.append(centroid_correlations(genes, centroids))
             xb = xb.to(device, non_blocking=cuda)
             with torch.autocast("cuda", dtype=half, enabled=cuda):
                 if cuda:
                     xb = xb.contiguous(memory_format=torch.channels_last)
                 logits = self.network(xb).float()
             out.append(torch.softmax(logits, dim=1).cpu().numpy())
-        return np.concatenate(out, axis=0) if out else np.zeros((0, len(self.classes_)))
+        k = len(self.classes_)
+        proba = np.concatenate(out, axis=0) if out else np.zeros((0, k))
+        if centroids is None:
+            return proba, None
+        return proba, (np.concatenate(corr, axis=0) if corr else np.zeros((0, k)))
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -17,6 +17,7 @@ from oncosig._repro import seed_everything
 from oncosig._resume import SUFFIX, fingerprint
 from oncosig.genexnet._data import Data, aligned_counts, obs_view, participants, resolve_labels
 from oncosig.genexnet._prep import GeneImageTransform
+from oncosig.genexnet._review import class_centroids
 from oncosig.stream import ExpressionStore, as_source, is_on_disk
 
 if TYPE_CHECKING:
@@ -140,3 +141,5 @@ def finetune_classifier(
             **resumable("finetune"),
         )
     est.training_ = {**est.training_, "finetune": phases, "n_finetune": int(obs.n_obs)}
+    # the classes' mean profiles, now of the fine-tuning cohort (classes may have changed)
+    est.centroids_ = class_centroids(images, y_int, len(classes), est.grid, transform=transform)

@@ -31,6 +31,8 @@ def classifier_parts(
         f"model.{k}": v for k, v in est.network.state_dict().items()
     }
     tensors.update({f"prep.{k}": v for k, v in est.scaler_.state_dict().items()})
+    if est.centroids_ is not None:  # the classes' mean training profiles (review flags)
+        tensors["stats.centroids"] = np.asarray(est.centroids_, dtype=np.float32)
     meta = {
         "kind": CHECKPOINT_KIND,
         "arch": est.arch,
@@ -68,6 +70,14 @@ def classifier_from_parts(
     est.grid = GeneGrid.from_dict(meta["grid"])
     est.classes_ = [str(c) for c in meta["classes"]]
     est.training_ = dict(meta.get("training", {}))
+    centroids = split_prefix(tensors, "stats").get("centroids")  # absent in older files
+    if centroids is not None:
+        if tuple(centroids.shape) != (len(est.classes_), est.grid.n_genes):
+            raise CheckpointError(
+                f"class centroids of shape {tuple(centroids.shape)} do not match "
+                f"{len(est.classes_)} classes x {est.grid.n_genes} genes; the file is damaged"
+            )
+        est.centroids_ = centroids.numpy().astype(np.float64)
     return est
 
 

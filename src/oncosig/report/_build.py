@@ -95,6 +95,17 @@ def _data_summary(run: RunContents) -> str:
             f"<h3>{H.esc(run.rel(path))}: {len(df)} samples, "
             f"{counts.shape[0]} classes</h3>" + H.table(counts, index=True, max_rows=60)
         )
+        if "review" in df.columns:  # genexnet predict's flags
+            flagged = df[df["review"].astype(str).str.lower() == "true"]
+            parts.append(
+                f"<p>{len(flagged)} of {len(df)} predictions flagged for review (probability "
+                "below the threshold, or the sample nearer another class's training samples)."
+                "</p>"
+            )
+            if len(flagged):
+                named = ("sample", "prediction", "max_probability", "nearest_class")
+                cols = [c for c in named if c in df]
+                parts.append(H.table(flagged[cols], index="sample" not in df, max_rows=60))
     for path, df in run.of("degnext_predictions"):
         counts = df["label"].astype(str).value_counts().rename("genes").to_frame()
         parts.append(
