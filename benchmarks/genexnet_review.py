@@ -72,22 +72,27 @@ def fold_correlations(
 
 def flag_row(name: str, proba: np.ndarray, truth: np.ndarray, corr: np.ndarray) -> dict:
     """Flags of one set of out-of-fold predictions, summarised."""
-    from oncosig.genexnet._review import review_table
+    from oncosig.genexnet._metrics import prediction_table
+    from oncosig.genexnet._review import review_summary, review_table
 
     classes = sorted(set(truth))
-    table = review_table(proba, corr, classes, [str(i) for i in range(len(truth))])
-    pred = np.asarray(classes)[proba.argmax(axis=1)]
-    wrong = pred != truth
-    flag = table["review"].to_numpy(bool)
+    index = [str(i) for i in range(len(truth))]
+    table = pd.concat(
+        [prediction_table(proba, index, classes), review_table(proba, corr, classes, index)],
+        axis=1,
+    )
+    s = review_summary(truth, table)
+    wrong = table["prediction"].to_numpy() != truth
+    pred = table["prediction"].to_numpy()
     return {
         "run": name,
-        "errors": int(wrong.sum()),
-        "flagged": int(flag.sum()),
-        "errors flagged": int((wrong & flag).sum()),
+        "errors": s["errors"],
+        "flagged": s["flagged"],
+        "errors flagged": s["errors_flagged"],
         "by probability": int((wrong & (table["max_probability"].to_numpy() < 0.5)).sum()),
         "by centroid": int((wrong & (table["nearest_class"].to_numpy() != pred)).sum()),
-        "accuracy unflagged": 1 - wrong[~flag].mean() if (~flag).any() else np.nan,
-        "accuracy flagged": 1 - wrong[flag].mean() if flag.any() else np.nan,
+        "accuracy unflagged": s["accuracy_unflagged"],
+        "accuracy flagged": s["accuracy_flagged"],
     }
 
 

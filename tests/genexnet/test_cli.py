@@ -132,6 +132,13 @@ def test_train_predict_evaluate_finetune(
     assert code == 0, err
     acc = json.loads(out)["metrics"]["accuracy"]
     assert 0.0 <= acc <= 1.0
+    # the review flags of the same predictions, split by error (predict's CSV above)
+    review = json.loads(out)["review"]
+    wrong = df["prediction"] != test.obs["project"].to_numpy()
+    assert review["n_samples"] == len(df) and review["errors"] == int(wrong.sum())
+    assert review["flagged"] == int(df["review"].sum())
+    assert review["errors_flagged"] == int((wrong & df["review"]).sum())
+    assert abs(acc - (1 - review["errors"] / len(df))) < 1e-9
     assert json.loads((tmp_path / "metrics.json").read_text())["metrics"]["accuracy"] == acc
     record = json.loads((tmp_path / "metrics.json.run.json").read_text())
     assert record["command"] == "genexnet evaluate" and record["metrics"]["accuracy"] == acc

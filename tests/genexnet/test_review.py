@@ -139,3 +139,23 @@ def test_centroids_saved_loaded_and_refit_by_finetune(fitted_model, tmp_path: Pa
     assert ft.centroids_.shape == (2, len(ft.genes_))
     t = ft.predict_review(target)
     assert (t["nearest_class"] == target.obs["project"]).all()
+
+
+def test_review_summary_splits_errors_by_flag() -> None:
+    from oncosig.genexnet._review import review_summary
+
+    table = pd.DataFrame(
+        {"prediction": ["a", "b", "b", "a"], "review": [False, True, False, True]},
+        index=["s1", "s2", "s3", "s4"],
+    )
+    s = review_summary(["a", "a", "b", "b"], table)  # s2 and s4 wrong, both flagged
+    assert s == {
+        "n_samples": 4,
+        "errors": 2,
+        "flagged": 2,
+        "errors_flagged": 2,
+        "accuracy_unflagged": 1.0,
+        "accuracy_flagged": 0.0,
+    }
+    none = review_summary(["a"], table.iloc[:1])
+    assert none["flagged"] == 0 and np.isnan(none["accuracy_flagged"])

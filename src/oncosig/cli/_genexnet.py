@@ -492,16 +492,25 @@ def evaluate(
 ) -> None:
     """Accuracy, macro F1, balanced accuracy and ROC AUC of a model on labelled DATA."""
     from oncosig._atomic import check_can_write, write_text
-    from oncosig.genexnet import GeneXNetEnsemble, per_class_accuracy
+    from oncosig.genexnet import GeneXNetEnsemble, classification_metrics, per_class_accuracy
+    from oncosig.genexnet._review import review_summary
 
     if out is not None:
         check_can_write(out, overwrite=overwrite)
     est = load_models(model)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
-    metrics, pred = est.evaluate_with_predictions(adata, y.to_numpy())
+    review = est.predict_review(adata)  # probabilities and flags from one pass
+    pred = review["prediction"].to_numpy()
+    proba = review[list(est.classes_)].to_numpy(dtype=float)
+    metrics = classification_metrics(y.to_numpy(), pred, proba, est.classes_)
     per_class = per_class_accuracy(y.to_numpy(), pred)
-    result = {"metrics": metrics, "per_class": per_class.reset_index().to_dict(orient="records")}
+    flags = review_summary(y.to_numpy(), review)
+    result = {
+        "metrics": metrics,
+        "per_class": per_class.reset_index().to_dict(orient="records"),
+        "review": flags,
+    }
     if out is not None:
         write_text(out, json.dumps(result, indent=2, default=float) + "\n", overwrite=overwrite)
         _record(
@@ -530,4 +539,8 @@ def evaluate(
     table.add_column("value", justify="right")
     for k in ("accuracy", "macro_f1", "balanced_accuracy", "roc_auc"):
         table.add_row(k, f"{metrics[k]:.4f}")
+    table.add_row(
+        "flagged for review", f"{flags['flagged']} ({flags['errors_flagged']} of the errors)"
+    )
+    table.add_row("accuracy, unflagged", f"{flags['accuracy_unflagged']:.4f}")
     Console().print(table)

@@ -31,11 +31,11 @@ def _batches(
     """Gene images in row blocks: from a tensor, or from a store through ``transform``."""
     n = len(images)
     for start in range(0, n, block_rows):
-        rows = np.arange(start, min(start + block_rows, n))
+        stop = min(start + block_rows, n)
         if isinstance(images, torch.Tensor):
-            yield images[start : start + block_rows].numpy()
+            yield images[start:stop].numpy()
         else:
-            yield transform(images.read(rows))
+            yield transform(images.read(np.arange(start, stop)))
 
 
 def class_centroids(
@@ -141,3 +141,30 @@ def review_table(
         {"max_probability": top, "nearest_class": nearest, "review": review},
         index=pd.Index([str(s) for s in index], name="sample"),
     )
+
+
+def review_summary(truth: Sequence[object] | np.ndarray, table: pd.DataFrame) -> dict[str, Any]:
+    """How the review flags split a labelled set's errors.
+
+    Parameters
+    ----------
+    truth
+        True class of every row of ``table``.
+    table
+        :meth:`predict_review` output (``prediction`` and ``review`` columns).
+
+    Returns
+    -------
+    ``n_samples``, ``errors``, ``flagged``, ``errors_flagged`` and the accuracy over the
+    unflagged and the flagged samples (NaN where there are none).
+    """
+    wrong = np.asarray(truth).astype(str) != table["prediction"].to_numpy().astype(str)
+    flag = table["review"].to_numpy(dtype=bool)
+    return {
+        "n_samples": len(table),
+        "errors": int(wrong.sum()),
+        "flagged": int(flag.sum()),
+        "errors_flagged": int((wrong & flag).sum()),
+        "accuracy_unflagged": float(1 - wrong[~flag].mean()) if (~flag).any() else float("nan"),
+        "accuracy_flagged": float(1 - wrong[flag].mean()) if flag.any() else float("nan"),
+    }
