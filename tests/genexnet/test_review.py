@@ -62,6 +62,8 @@ def test_review_table_flags_low_probability_and_nearer_other_class() -> None:
     assert t["review"].tolist() == [False, False, True]
     strict = review_table(proba, corr, ["a", "b"], ["s1", "s2", "s3"], min_probability=0.6)
     assert strict["review"].tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="min_probability"):
+        review_table(proba, corr, ["a", "b"], ["s1", "s2", "s3"], min_probability=1.5)
     # a model without centroids: the probability alone decides
     t = review_table(proba, None, ["a", "b"], ["s1", "s2", "s3"], min_probability=0.6)
     assert t["nearest_class"].tolist() == ["", "", ""]

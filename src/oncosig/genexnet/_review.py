@@ -126,6 +126,8 @@ def review_table(
     when ``max_probability < min_probability`` or ``nearest_class`` is not the predicted
     class).
     """
+    if not 0.0 <= min_probability <= 1.0:
+        raise ValueError(f"min_probability must be within [0, 1], got {min_probability}")
     names = np.asarray([str(c) for c in classes], dtype=object)
     proba = np.asarray(proba, dtype=np.float64)
     pred = names[proba.argmax(axis=1)] if len(proba) else np.asarray([], dtype=object)
