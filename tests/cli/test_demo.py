@@ -50,5 +50,11 @@ def test_demo_writes_metrics_plot_and_record(
     assert record["command"] == "oncosig demo"
     assert {r["model"] for r in record["summary"]} == {"genexnet", "logreg"}
     assert record["genecam"]["n_samples"] == 24  # 3 classes x 8 samples
+    # GeneXNet's out-of-fold review flags: in its prediction files, counted in run.json
+    gx = pd.concat(pd.read_csv(p, sep="\t") for p in (out / "predictions").glob("genexnet_fold*"))
+    flags = record["genexnet_review"]
+    assert flags["n_samples"] == 24 and flags["flagged"] == int(gx["review"].sum())
+    assert flags["errors"] == int((gx["true"] != gx["prediction"]).sum())
+    assert "flagged" in captured.out and "for review" in captured.out
     per_class = pd.read_csv(out / "per_class_accuracy.csv", index_col=0)
     assert list(per_class.columns) == ["n", "logreg", "genexnet"]

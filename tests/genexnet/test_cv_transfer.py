@@ -35,6 +35,11 @@ def test_cv_same_folds_manifest_and_resume(tmp_path: Path) -> None:
     assert res.summary().loc["logreg", "accuracy_mean"] >= 0.9
     assert set(res.per_class("logreg").index) == set(a.obs["project"])
     assert res.confusion("logreg").to_numpy().sum() == a.n_obs
+    # the network's rows carry its review flags (GeneXNet.predict_review)
+    gx = res.predictions[res.predictions["model"] == "genexnet"]
+    assert gx["nearest_class"].isin(sorted(set(a.obs["project"]))).all()
+    flagged = (gx["max_probability"] < 0.5) | (gx["nearest_class"] != gx["prediction"])
+    assert (gx["review"].astype(bool) == flagged).all()
     # resume: finished folds are read back, not retrained
     (tmp_path / "predictions" / "logreg_fold0.tsv").write_text(
         (tmp_path / "predictions" / "logreg_fold0.tsv").read_text()
@@ -44,7 +49,10 @@ def test_cv_same_folds_manifest_and_resume(tmp_path: Path) -> None:
     )
     pd.testing.assert_frame_equal(
         again.predictions.reset_index(drop=True),
-        res.predictions[res.predictions["model"] == "logreg"].reset_index(drop=True),
+        # (the networks' review columns are empty in the classical models' rows)
+        res.predictions[res.predictions["model"] == "logreg"]
+        .dropna(axis=1, how="all")
+        .reset_index(drop=True),
     )
 
 

@@ -138,6 +138,10 @@ def make_cv_run_dir(root: Path, seed: int = 0) -> Path:
             pred.insert(0, "sample", [samples[i] for i in idx])
             pred.insert(0, "fold", k)
             pred.insert(0, "model", model)
+            if model == "genexnet":  # a network's review flags, as cross_validate writes them
+                pred["max_probability"] = proba.max(1)
+                pred["nearest_class"] = pred["true"]
+                pred["review"] = pred["max_probability"] < 0.5
             pred.to_csv(root / "predictions" / f"{model}_fold{k}.tsv", sep="\t", index=False)
             acc = float((pred["prediction"] == pred["true"]).mean())
             rows.append({"model": model, "fold": k, "n": len(idx), "accuracy": acc})

@@ -47,6 +47,16 @@ def test_cv_report_pools_folds_and_compares_with_baseline(cv_report: tuple[Path,
         for alt in ("confusion matrix", "ROC curves"):
             assert f'alt="{alt} {model}"' in text
     assert "genexnet minus the best baseline (logreg): accuracy -" in text
+    # the network's review flags are counted, the baseline has none
+    gx = pd.concat(
+        pd.read_csv(run / "predictions" / f"genexnet_fold{k}.tsv", sep="\t") for k in range(3)
+    )
+    wrong = gx["true"] != gx["prediction"]
+    line = (
+        f"{int(gx['review'].sum())} of 30 out-of-fold predictions flagged for review; they "
+        f"hold {int((gx['review'] & wrong).sum())} of the {int(wrong.sum())} errors."
+    )
+    assert text.count("out-of-fold predictions flagged for review") == 1 and line in text
     assert "<td>network</td>" in text and "<td>baseline</td>" in text
     assert 'alt="model comparison"' in text
     assert "same table as cv_metrics.tsv" in text

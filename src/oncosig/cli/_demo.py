@@ -78,6 +78,7 @@ def demo(
     from oncosig._repro import seed_everything, write_run_record
     from oncosig.datasets import tcga7
     from oncosig.genexnet import cross_validate, plot_confusion
+    from oncosig.genexnet._review import review_summary
 
     _check_out(out, overwrite=overwrite)
     torch.set_num_threads(threads)
@@ -127,6 +128,14 @@ def demo(
     for cls, row in per_class.iterrows():
         pc.add_row(str(cls), str(int(row["n"])), f"{row['logreg']:.1%}", f"{row['genexnet']:.1%}")
     console.print(pc)
+    gx_pred = result.predictions[result.predictions["model"] == "genexnet"]
+    flags = review_summary(gx_pred["true"].to_numpy(), gx_pred.astype({"review": bool}))
+    console.print(
+        f"GeneXNet flagged {flags['flagged']} of {flags['n_samples']} out-of-fold predictions "
+        f"for review (column `review` of predictions/genexnet_fold*.tsv); they hold "
+        f"{flags['errors_flagged']} of its {flags['errors']} errors, and the unflagged samples "
+        f"are {flags['accuracy_unflagged']:.1%} right"
+    )
 
     write_table(summary, out / "summary.csv")
     write_table(per_class, out / "per_class_accuracy.csv")
@@ -156,6 +165,7 @@ def demo(
             "n_samples": int(adata.n_obs),
             "n_genes": int(adata.n_vars),
             "genecam": genecam,
+            "genexnet_review": flags,
         },
     )
     console.print(

@@ -30,6 +30,7 @@ from oncosig.genexnet._metrics import (
     summarize,
 )
 from oncosig.genexnet._prep import LogCPMScaler, select_genes
+from oncosig.genexnet._review import REVIEW_COLUMNS
 from oncosig.genexnet._splits import make_folds, read_manifest, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class CVResult:
     ----------
     predictions
         One row per (model, sample): ``model, fold, sample, true, prediction`` and one
-        probability column per class.
+        probability column per class; networks' rows also ``max_probability``,
+        ``nearest_class`` and ``review`` (see ``GeneXNet.predict_review``).
     metrics
         One row per (model, fold): accuracy, macro F1, balanced accuracy, ROC AUC, seconds.
     folds
@@ -98,7 +100,8 @@ def _fit_predict_network(
     test: AnnData,
     seed: int,
     history_path: Path | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Fit a network on ``train``; its test probabilities and review flags (REVIEW_COLUMNS)."""
     from oncosig.genexnet._estimator import GeneImageClassifier
     from oncosig.genexnet._genexnet import GeneXNet
 
@@ -109,7 +112,8 @@ def _fit_predict_network(
     est.fit(train, y_train)
     if history_path is not None and est.history_:
         write_table(pd.DataFrame(est.history_), history_path, index=False)
-    return est.predict_proba(test)
+    review = est.predict_review(test)
+    return review[list(est.classes_)].to_numpy(dtype=np.float64), review
 
 
 def _fit_predict_classical(
@@ -247,9 +251,10 @@ def cross_validate(
                 seconds = float(df.pop("seconds").iloc[0]) if "seconds" in df else float("nan")
             else:
                 train, test = adata[tr], adata[te]
+                review = None
                 if network:
                     hist = out / "training" / f"{label}_fold{k}.csv" if out is not None else None
-                    proba = _fit_predict_network(
+                    proba, review = _fit_predict_network(
                         name, dict(p), train, labels[tr], test, seed, history_path=hist
                     )
                 else:
@@ -257,6 +262,9 @@ def cross_validate(
                         name, dict(p), train, y_int[tr], test, seed, len(classes)
                     )
                 df = pd.DataFrame(proba, columns=classes)
+                if review is not None:  # networks: which calls to check (predict_review)
+                    for col in REVIEW_COLUMNS:
+                        df[col] = review[col].to_numpy()
                 df.insert(0, "prediction", np.asarray(classes, dtype=object)[proba.argmax(1)])
                 df.insert(0, "true", labels[te])
                 df.insert(0, "sample", [sample_ids[i] for i in te])

@@ -206,6 +206,13 @@ def _pooled_model(model: str, df: pd.DataFrame, notes: list[str]) -> str:
     ).reindex(classes)
     per_class.index.name = "class"
     parts.append(H.table(per_class.fillna(0), index=True, max_rows=60))
+    if "review" in df.columns and df["review"].notna().all():  # a network's review flags
+        flag = df["review"].astype(str).str.lower().eq("true").to_numpy()
+        wrong = (y != pred).to_numpy()
+        parts.append(
+            f"<p>{int(flag.sum())} of {len(df)} out-of-fold predictions flagged for review; "
+            f"they hold {int((flag & wrong).sum())} of the {int(wrong.sum())} errors.</p>"
+        )
     return "".join(parts)
 
 
