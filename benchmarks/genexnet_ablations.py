@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
 from bench_report import report_header, wall_time_line, write_report
-from genexnet_seeds import SEED_CONFIGS, _seed_range, _seed_run
+from genexnet_seeds import SEED_CONFIGS, _seed_range, _seed_run, seed_study_cv
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_ablations.md"
 REFERENCE = "genexnet_4096"  # model name of preset `standard` in the seed study's cache
@@ -85,7 +85,7 @@ def _model_name(variant: str | None, seed: int) -> str:
 
 def run(args: argparse.Namespace) -> list[str]:
     """Cross-validate the reference and every requested variant; the report lines."""
-    from oncosig.genexnet import cross_validate, preset
+    from oncosig.genexnet import preset
 
     base, base_over, _ = SEED_CONFIGS[REFERENCE]
     changes: dict[str | None, dict[str, Any]] = {None: {}}
@@ -100,16 +100,7 @@ def run(args: argparse.Namespace) -> list[str]:
         for seed in args.seeds
     ]
     t0 = time.perf_counter()
-    res = cross_validate(
-        data.tcga7(),
-        label_key="project",
-        models=models,
-        n_splits=5,
-        seed=0,
-        out_dir=data.CACHE / "cv7_seeds_5f",
-        resume=args.resume,
-        progress=True,
-    )
+    res = seed_study_cv(data.tcga7(), models, resume=args.resume)
     pred, classes = res.predictions, res.classes
     n = pred["sample"].nunique()
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
 from bench_report import report_header, wall_time_line, write_report
-from genexnet_seeds import _goal_errors
+from genexnet_seeds import _goal_errors, seed_study_cv
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_atypical.md"
 N_GENES = 4096
@@ -181,9 +181,7 @@ def run(args: argparse.Namespace) -> list[str]:
     common = {"label_key": "project", "n_splits": 5, "seed": 0, "resume": args.resume}
     pred = pd.concat(
         [
-            cross_validate(
-                adata, models=gx, out_dir=data.CACHE / "cv7_seeds_5f", progress=True, **common
-            ).predictions,
+            seed_study_cv(adata, gx, resume=args.resume).predictions,
             cross_validate(
                 adata,
                 models=[(k, m, o) for k, (m, o) in LINEAR.items()],

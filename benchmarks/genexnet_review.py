@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genexnet_data as data
 from bench_report import report_header, wall_time_line, write_report
+from genexnet_seeds import seed_study_cv
 
 OUT = Path(__file__).resolve().parent / "results" / "genexnet_review.md"
 #: GeneXNet configurations (label -> preset), cached under the seed study's names
@@ -98,7 +99,7 @@ def flag_row(name: str, proba: np.ndarray, truth: np.ndarray, corr: np.ndarray) 
 
 def run(args: argparse.Namespace) -> list[str]:
     """Cross-validate (or read back) the seeds, flag their predictions; the report lines."""
-    from oncosig.genexnet import cross_validate, preset
+    from oncosig.genexnet import preset
 
     adata = data.tcga7()
     t0 = time.perf_counter()
@@ -107,16 +108,7 @@ def run(args: argparse.Namespace) -> list[str]:
         for label, name in CONFIGS.items()
         for seed in args.seeds
     ]
-    cv = cross_validate(
-        adata,
-        label_key="project",
-        models=models,
-        n_splits=5,
-        seed=0,
-        out_dir=data.CACHE / "cv7_seeds_5f",
-        resume=args.resume,
-        progress=True,
-    )
+    cv = seed_study_cv(adata, models, resume=args.resume)
     samples = adata.obs_names
     counts = np.asarray(adata.layers["counts"], dtype=np.float64)
     labels = adata.obs["project"].to_numpy(str)

@@ -57,9 +57,29 @@ def _seed_run(
     return m, int((df["true"] != df["prediction"]).sum()), proba, df["true"].to_numpy()
 
 
+def seed_study_cv(adata: Any, models: list[Any], *, resume: bool, n_splits: int = 5) -> Any:
+    """The seed study's 7-cohort CV (shuffle seed 0) of GeneXNet ``models``, cached.
+
+    Folds are cached in ``.bench-cache/cv7_seeds_<n_splits>f`` under the models' names, so
+    the ablation, atypical-sample and review benchmarks reuse each other's training.
+    """
+    from oncosig.genexnet import cross_validate
+
+    return cross_validate(
+        adata,
+        label_key="project",
+        models=models,
+        n_splits=n_splits,
+        seed=0,
+        out_dir=data.CACHE / f"cv7_seeds_{n_splits}f",
+        resume=resume,
+        progress=True,
+    )
+
+
 def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
     """The 7-cohort CV of GeneXNet repeated with several training seeds (same folds)."""
-    from oncosig.genexnet import classification_metrics, cross_validate, preset
+    from oncosig.genexnet import classification_metrics, preset
 
     adata = data.tcga7()
     seeds_of = {label: _config_seeds(args, label) for label in SEED_CONFIGS}
@@ -69,16 +89,7 @@ def section_seeds(args: argparse.Namespace, report: list[str]) -> None:
         for seed in seeds_of[label]
     ]
     t0 = time.perf_counter()
-    res = cross_validate(
-        adata,
-        label_key="project",
-        models=models,
-        n_splits=args.folds,
-        seed=0,
-        out_dir=data.CACHE / f"cv7_seeds_{args.folds}f",
-        resume=args.resume,
-        progress=True,
-    )
+    res = seed_study_cv(adata, models, resume=args.resume, n_splits=args.folds)
     pred, classes = res.predictions, res.classes
     n = pred["sample"].nunique()
     report += [
