@@ -19,6 +19,7 @@ from oncosig.cli import (  # noqa: F401  (imports register the subcommands)
     _degnext,
     _demo,
     _genexnet,
+    _genexnet_cv,
     _info,
     _interpret,
     _label,

@@ -65,20 +65,14 @@ def demo(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
 ) -> None:
     """Cross-validate GeneXNet beside logistic regression on the embedded TCGA data."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import torch
     from rich.console import Console
-    from rich.table import Table
 
-    from oncosig._atomic import atomic_path, write_table
+    from oncosig._atomic import write_table
     from oncosig._repro import seed_everything, write_run_record
+    from oncosig.cli._genexnet_cv import print_cv_tables, review_counts, write_confusions
     from oncosig.datasets import tcga7
-    from oncosig.genexnet import cross_validate, plot_confusion
-    from oncosig.genexnet._review import review_summary
+    from oncosig.genexnet import cross_validate
 
     _check_out(out, overwrite=overwrite)
     torch.set_num_threads(threads)
@@ -104,32 +98,10 @@ def demo(
         progress=progress,
     )
     summary = result.summary()
-    table = Table(title=f"{folds}-fold cross-validation (mean ± sd over folds)")
-    for col in ("model", "accuracy", "macro F1", "balanced acc.", "seconds"):
-        table.add_column(col, justify="left" if col == "model" else "right")
-    seconds = result.metrics.groupby("model")["seconds"].sum()
-    for model, row in summary.iterrows():
-        table.add_row(
-            str(model),
-            f"{row['accuracy_mean']:.1%} ± {row['accuracy_std']:.1%}",
-            f"{row['macro_f1_mean']:.3f} ± {row['macro_f1_std']:.3f}",
-            f"{row['balanced_accuracy_mean']:.1%}",
-            f"{seconds[model]:.0f}",
-        )
-    console.print(table)
-    per_class = pd.concat(
-        {m: result.per_class(m)["accuracy"] for m in ("logreg", "genexnet")}, axis=1
-    )
-    per_class.insert(0, "n", result.per_class("genexnet")["n"])
-    pc = Table(title="per-class accuracy (out-of-fold)")
-    pc.add_column("cohort")
-    for col in ("n", "logreg", "genexnet"):
-        pc.add_column(col, justify="right")
-    for cls, row in per_class.iterrows():
-        pc.add_row(str(cls), str(int(row["n"])), f"{row['logreg']:.1%}", f"{row['genexnet']:.1%}")
-    console.print(pc)
-    gx_pred = result.predictions[result.predictions["model"] == "genexnet"]
-    flags = review_summary(gx_pred["true"].to_numpy(), gx_pred.astype({"review": bool}))
+    seconds = result.metrics.groupby("model")["seconds"].sum().to_dict()
+    print_cv_tables(result, console, seconds)
+    per_class = result.per_class_table()
+    flags = review_counts(result)["genexnet"]
     console.print(
         f"GeneXNet flagged {flags['flagged']} of {flags['n_samples']} out-of-fold predictions "
         f"for review (column `review` of predictions/genexnet_fold*.tsv); they hold "
@@ -139,13 +111,7 @@ def demo(
 
     write_table(summary, out / "summary.csv")
     write_table(per_class, out / "per_class_accuracy.csv")
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, model in zip(axes, ("logreg", "genexnet"), strict=True):
-        plot_confusion(result.confusion(model), ax=ax, title=model)
-    fig.tight_layout()
-    with atomic_path(out / "confusion_matrix.png") as tmp:
-        fig.savefig(tmp, dpi=120)
-    plt.close(fig)
+    write_confusions(result, out / "confusion_matrix.png")
     genecam = _fit_and_explain(adata, gx, out=out, seed=seed, overwrite=overwrite, console=console)
     elapsed = time.perf_counter() - t0
     write_run_record(

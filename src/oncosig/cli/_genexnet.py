@@ -1,4 +1,4 @@
-"""CLI: ``oncosig genexnet train | finetune | predict | evaluate``."""
+"""CLI: ``oncosig genexnet train | finetune | predict | evaluate`` (``cv``: _genexnet_cv)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 genexnet_app = typer.Typer(
-    help="GeneXNet: train, fine-tune, predict and evaluate pan-cancer sample classifiers.",
+    help="GeneXNet: train, fine-tune, predict, evaluate and cross-validate pan-cancer sample "
+    "classifiers.",
     no_args_is_help=True,
 )
 app.add_typer(genexnet_app, name="genexnet")

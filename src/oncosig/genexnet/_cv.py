@@ -82,6 +82,35 @@ class CVResult:
         df = self._model(model)
         return confusion_table(df["true"], df["prediction"], self.classes)
 
+    @property
+    def models(self) -> list[str]:
+        """Model labels, in the order they were run."""
+        return list(pd.unique(self.predictions["model"]))
+
+    def per_class_table(self) -> pd.DataFrame:
+        """Per-class accuracy of every model side by side (index: class; ``n`` first)."""
+        table = pd.concat({m: self.per_class(m)["accuracy"] for m in self.models}, axis=1)
+        table.insert(0, "n", self.per_class(self.models[0])["n"])
+        return table
+
+    def errors(self) -> pd.DataFrame:
+        """Samples that at least one model gets wrong, the most often missed first.
+
+        Indexed by sample: ``true``, each model's out-of-fold prediction (one column per
+        model) and ``n_models_wrong``.
+        """
+        pred = self.predictions.pivot(index="sample", columns="model", values="prediction")
+        pred = pred[self.models]
+        pred.columns.name = None
+        truth = self.predictions.groupby("sample")["true"].first().reindex(pred.index)
+        wrong = pred.ne(truth, axis=0)
+        out = pred[wrong.any(axis=1)].copy()
+        out.insert(0, "true", truth[out.index])
+        out["n_models_wrong"] = wrong[wrong.any(axis=1)].sum(axis=1).astype(int)
+        out = out.rename_axis("sample").reset_index()
+        out = out.sort_values(["n_models_wrong", "true", "sample"], ascending=[False, True, True])
+        return out.set_index("sample")
+
 
 def _resolve(
     spec: ModelSpec, params: Mapping[str, Mapping[str, Any]]

@@ -1,0 +1,164 @@
+"""``oncosig genexnet cv``: GeneXNet and baselines on the same folds, from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from genexnet_synth import make_cohort, write_counts_tsv
+
+from oncosig.cli import main
+from oncosig.cli._genexnet_cv import parse_model_spec, resolve_specs
+from oncosig.genexnet import cross_validate
+
+GX_FAST = 'genexnet:max_epochs=4,growth_rate=4,stem_stride=1,gene_order="given"@gx'
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    """Counts TSV and labels TSV (cohort and a batch column) of 3 x 10 samples, 2 per patient."""
+    a = make_cohort(n_per_class=10, participants_per_sample=2)
+    data = write_counts_tsv(a, tmp_path / "counts.tsv")
+    labels = tmp_path / "labels.tsv"
+    pd.DataFrame(
+        {"sample": a.obs_names, "cohort": a.obs["project"], "patient": a.obs["participant"]}
+    ).to_csv(labels, sep="\t", index=False)
+    return data, labels
+
+
+def test_parse_model_spec() -> None:
+    assert parse_model_spec("logreg") == ("logreg", "logreg", {})
+    assert parse_model_spec("linear_svm:C=0.1,max_genes=1024@svm_1024") == (
+        "svm_1024",
+        "linear_svm",
+        {"C": 0.1, "max_genes": 1024},
+    )
+    label, name, params = parse_model_spec("genexnet:gene_order=given,class_weight=false")
+    assert (name, params) == ("genexnet", {"gene_order": "given", "class_weight": False})
+    assert label == "genexnet_gene_ordergiven_class_weightFalse"
+    for bad in ("logreg:C", ":C=1", "logreg@a/b"):
+        with pytest.raises(typer.BadParameter):
+            parse_model_spec(bad)
+
+
+def test_resolve_specs_defaults_and_errors() -> None:
+    specs = dict(
+        (label, (name, p))
+        for label, name, p in resolve_specs(
+            ["genexnet:max_genes=256", "resnet50v2:width=0.25", "linear_svm"],
+            preset="compact",
+            epochs=7,
+            accelerator="cpu",
+        )
+    )
+    _, gx = specs["genexnet_max_genes256"]
+    assert gx["max_genes"] == 256 and gx["max_epochs"] == 7 and gx["gene_embedding"] == 16
+    _, cnn = specs["resnet50v2_width0.25"]
+    assert cnn["net_params"] == {"stem_stride": 2, "width": 0.25}
+    assert cnn["max_genes"] == 1024 and cnn["max_epochs"] == 7 and "gene_embedding" not in cnn
+    assert specs["linear_svm"] == ("linear_svm", {"C": 0.01})
+    with pytest.raises(ValueError, match="classifies genes"):
+        resolve_specs(["degnext"], preset="compact", epochs=None, accelerator="cpu")
+    with pytest.raises(ValueError, match="unknown model"):
+        resolve_specs(["lasso"], preset="compact", epochs=None, accelerator="cpu")
+    with pytest.raises(ValueError, match="unexpected keyword argument 'Cx'"):
+        resolve_specs(["logreg:Cx=1"], preset="compact", epochs=None, accelerator="cpu")
+    with pytest.raises(ValueError, match="the label 'logreg'"):
+        resolve_specs(["logreg", "logreg"], preset="compact", epochs=None, accelerator="cpu")
+
+
+def test_cv_result_errors_and_per_class_table(tmp_path: Path) -> None:
+    a = make_cohort(n_per_class=10)
+    res = cross_validate(
+        a,
+        label_key="project",
+        models=[("lr", "logreg", {"C": 0.1}), ("tree", "decision_tree", {"max_depth": 1})],
+        n_splits=3,
+        progress=False,
+    )
+    assert res.models == ["lr", "tree"]
+    table = res.per_class_table()
+    assert list(table.columns) == ["n", "lr", "tree"] and table["n"].sum() == 30
+    errs = res.errors()
+    pred = res.predictions.pivot(index="sample", columns="model", values="prediction")
+    truth = res.predictions.groupby("sample")["true"].first()
+    n_wrong = pred.ne(truth, axis=0).sum(axis=1)
+    assert set(errs.index) == set(n_wrong.index[n_wrong > 0])  # a depth-1 tree misses a class
+    assert len(errs) >= 10
+    assert (errs["n_models_wrong"] == n_wrong[errs.index]).all()
+    assert errs["n_models_wrong"].is_monotonic_decreasing
+    assert list(errs.columns) == ["true", "lr", "tree", "n_models_wrong"]
+
+
+def test_cv_cli_writes_tables_groups_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, labels = _files(tmp_path)
+    out = tmp_path / "cv"
+    base = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    args = [*base, "--out", str(out), "--folds", "3", "--group-column", "patient"]
+    models = ["--model", "logreg", "--model", "linear_svm:max_genes=60@svm60", "--model", GX_FAST]
+    code, stdout, err = _run([*args, *models, "--accelerator", "cpu", "--no-progress"], capsys)
+    assert code == 0, err
+    assert "per-class accuracy" in stdout and "gx flagged" in stdout
+    for name in ("splits.tsv", "summary.csv", "per_class_accuracy.csv", "errors.csv"):
+        assert (out / name).is_file(), name
+    assert (out / "confusion_matrix.png").stat().st_size > 10_000
+    splits = pd.read_csv(out / "splits.tsv", sep="\t")
+    assert splits.groupby("group")["fold"].nunique().max() == 1  # a patient's 2 samples together
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(summary.index) == ["logreg", "svm60", "gx"]
+    gx = pd.concat(pd.read_csv(p, sep="\t") for p in sorted(out.glob("predictions/gx_fold*.tsv")))
+    assert len(gx) == 30 and gx["review"].notna().all()
+    record = json.loads((out / "run.json").read_text())
+    assert record["config"]["models"]["svm60"] == {"name": "linear_svm", "C": 0.01, "max_genes": 60}
+    assert set(record["review"]) == {"gx"}
+
+    # an earlier run is refused, reused with --resume, refused on changed settings
+    code, _, err = _run([*args, "--model", "logreg", "--no-progress"], capsys)
+    assert code == 2 and "--resume" in err
+    before = (out / "predictions" / "gx_fold0.tsv").read_text()
+    code, _, err = _run([*args, "--model", GX_FAST, "--resume", "--no-progress"], capsys)
+    assert code == 0, err
+    assert (out / "predictions" / "gx_fold0.tsv").read_text() == before  # not retrained
+    code, _, err = _run([*args, "--model", "logreg:C=1@logreg", "--resume"], capsys)
+    assert code == 2 and "other settings" in err
+    # --overwrite starts over: the old models' fold files are gone
+    code, _, err = _run([*args, "--model", "logreg", "--overwrite", "--no-progress"], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (out / "predictions").iterdir()) == [
+        f"logreg_fold{k}.tsv" for k in range(3)
+    ]
+
+
+def test_cv_cli_bad_group_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, labels = _files(tmp_path)
+    code, _, err = _run(
+        [
+            "genexnet",
+            "cv",
+            str(data),
+            "--labels",
+            str(labels),
+            "--label-column",
+            "cohort",
+            "--out",
+            str(tmp_path / "cv"),
+            "--model",
+            "logreg",
+            "--group-column",
+            "batch",
+        ],
+        capsys,
+    )
+    assert code == 2 and "--group-column none" in err
