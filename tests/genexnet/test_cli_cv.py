@@ -162,3 +162,15 @@ def test_cv_cli_bad_group_column(tmp_path: Path, capsys: pytest.CaptureFixture[s
         capsys,
     )
     assert code == 2 and "--group-column none" in err
+
+
+def test_cv_cli_failed_run_does_not_block_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, labels = _files(tmp_path)
+    base = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    args = [*base, "--out", str(tmp_path / "cv"), "--model", "logreg", "--no-progress"]
+    code, _, err = _run([*args, "--folds", "20"], capsys)
+    assert code == 2 and "fewer than the 20 folds" in err
+    code, _, err = _run([*args, "--folds", "3"], capsys)
+    assert code == 0, err

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 
     from oncosig.genexnet import CVResult
 
-#: CV outputs this command owns in OUT (an earlier run's are refused without --overwrite)
-CV_OUTPUTS = ("splits.tsv", "cv_metrics.tsv", "summary.csv", "errors.csv", "models.json")
-MODELS_FILE = "models.json"
+#: results of an earlier run in OUT, refused without --resume or --overwrite
+CV_OUTPUTS = ("splits.tsv", "cv_metrics.tsv", "summary.csv", "errors.csv")
+MODELS_FILE = "models.json"  # each model's settings, written before training
 #: the GeneXNet preset settings that CNN baselines share (genes, optimisation, stopping)
 SHARED_NETWORK_KEYS = (
     "max_genes",
@@ -206,7 +206,12 @@ def _check_models_file(out: Path, specs: list[Any], *, resume: bool, overwrite: 
             path=out,
         )
     if overwrite:
-        for pattern in ("predictions/*_fold*.tsv", "training/*_fold*.csv", *CV_OUTPUTS):
+        for pattern in (
+            "predictions/*_fold*.tsv",
+            "training/*_fold*.csv",
+            *CV_OUTPUTS,
+            MODELS_FILE,
+        ):
             for f in out.glob(pattern):
                 f.unlink()
 
