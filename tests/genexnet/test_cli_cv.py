@@ -107,7 +107,14 @@ def test_cv_cli_writes_tables_groups_and_resumes(
     out = tmp_path / "cv"
     base = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
     args = [*base, "--out", str(out), "--folds", "3", "--group-column", "patient"]
-    models = ["--model", "logreg", "--model", "linear_svm:max_genes=60@svm60", "--model", GX_FAST]
+    models = [
+        "--estimator",
+        "logreg",
+        "--estimator",
+        "linear_svm:max_genes=60@svm60",
+        "--estimator",
+        GX_FAST,
+    ]
     code, stdout, err = _run([*args, *models, "--accelerator", "cpu", "--no-progress"], capsys)
     assert code == 0, err
     assert "per-class accuracy" in stdout and "gx flagged" in stdout
@@ -125,16 +132,16 @@ def test_cv_cli_writes_tables_groups_and_resumes(
     assert set(record["review"]) == {"gx"}
 
     # an earlier run is refused, reused with --resume, refused on changed settings
-    code, _, err = _run([*args, "--model", "logreg", "--no-progress"], capsys)
+    code, _, err = _run([*args, "--estimator", "logreg", "--no-progress"], capsys)
     assert code == 2 and "--resume" in err
     before = (out / "predictions" / "gx_fold0.tsv").read_text()
-    code, _, err = _run([*args, "--model", GX_FAST, "--resume", "--no-progress"], capsys)
+    code, _, err = _run([*args, "--estimator", GX_FAST, "--resume", "--no-progress"], capsys)
     assert code == 0, err
     assert (out / "predictions" / "gx_fold0.tsv").read_text() == before  # not retrained
-    code, _, err = _run([*args, "--model", "logreg:C=1@logreg", "--resume"], capsys)
+    code, _, err = _run([*args, "--estimator", "logreg:C=1@logreg", "--resume"], capsys)
     assert code == 2 and "other settings" in err
     # --overwrite starts over: the old models' fold files are gone
-    code, _, err = _run([*args, "--model", "logreg", "--overwrite", "--no-progress"], capsys)
+    code, _, err = _run([*args, "--estimator", "logreg", "--overwrite", "--no-progress"], capsys)
     assert code == 0, err
     assert sorted(p.name for p in (out / "predictions").iterdir()) == [
         f"logreg_fold{k}.tsv" for k in range(3)
@@ -154,7 +161,7 @@ def test_cv_cli_bad_group_column(tmp_path: Path, capsys: pytest.CaptureFixture[s
             "cohort",
             "--out",
             str(tmp_path / "cv"),
-            "--model",
+            "--estimator",
             "logreg",
             "--group-column",
             "batch",
@@ -169,7 +176,7 @@ def test_cv_cli_failed_run_does_not_block_the_next(
 ) -> None:
     data, labels = _files(tmp_path)
     base = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
-    args = [*base, "--out", str(tmp_path / "cv"), "--model", "logreg", "--no-progress"]
+    args = [*base, "--out", str(tmp_path / "cv"), "--estimator", "logreg", "--no-progress"]
     code, _, err = _run([*args, "--folds", "20"], capsys)
     assert code == 2 and "fewer than the 20 folds" in err
     code, _, err = _run([*args, "--folds", "3"], capsys)

@@ -1,7 +1,7 @@
 """CLI: ``oncosig genexnet cv`` — GeneXNet beside baselines on the same cross-validation folds.
 
 A thin wrapper of :func:`oncosig.genexnet.cross_validate`: it reads the data and labels as
-``genexnet train`` does, turns each ``--model`` entry into a model specification, and writes
+``genexnet train`` does, turns each ``--estimator`` entry into a model specification, and writes
 the split manifest, per-fold predictions (with GeneXNet's review flags), training curves,
 a summary, per-class accuracy, the samples any model misses, confusion matrices and
 ``run.json``; ``oncosig report OUT`` renders them.
@@ -81,18 +81,18 @@ def parse_model_spec(text: str) -> tuple[str, str, dict[str, Any]]:
         if not eq or not key.strip():
             raise typer.BadParameter(
                 f"model settings are KEY=VALUE pairs separated by commas, got {item!r} in {text!r}",
-                param_hint="--model",
+                param_hint="--estimator",
             )
         params[key.strip()] = _value(value.strip())
     if not name:
-        raise typer.BadParameter(f"no model name in {text!r}", param_hint="--model")
+        raise typer.BadParameter(f"no model name in {text!r}", param_hint="--estimator")
     if not label:
         label = "_".join([name, *(f"{k}{v}" for k, v in params.items())])
     if not label.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise typer.BadParameter(
             f"model label {label!r} must hold only letters, digits, '_', '-' and '.' (it names "
             "files); give one with @LABEL",
-            param_hint="--model",
+            param_hint="--estimator",
         )
     return label, name, params
 
@@ -115,13 +115,13 @@ def _check_settings(text: str, name: str, params: dict[str, Any]) -> None:
         else:
             create_model(name, **{k: v for k, v in params.items() if k not in _CV_FEATURE_KEYS})
     except TypeError as exc:
-        raise ValueError(f"--model {text}: {exc}") from None
+        raise ValueError(f"--estimator {text}: {exc}") from None
 
 
 def resolve_specs(
     entries: list[str], *, preset: str, epochs: int | None, accelerator: str
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """Model specifications for :func:`~oncosig.genexnet.cross_validate` from ``--model``.
+    """Model specifications for :func:`~oncosig.genexnet.cross_validate` from ``--estimator``.
 
     GeneXNet starts from ``preset``; the CNN baselines share its genes, optimisation and
     stopping settings (stride-2 stems as published); classical baselines get the
@@ -161,7 +161,7 @@ def resolve_specs(
     labels = [s[0] for s in specs]
     if len(set(labels)) != len(labels):
         dup = next(x for x in labels if labels.count(x) > 1)
-        raise ValueError(f"two --model entries have the label '{dup}'; name them with @LABEL")
+        raise ValueError(f"two --estimator entries have the label '{dup}'; name them with @LABEL")
     return specs
 
 
@@ -310,11 +310,11 @@ def cv(
     labels: Path | None = LabelsOpt,
     label_column: str = LabelColOpt,
     out: Path = typer.Option(..., "--out", help="Folder for the folds, predictions and tables."),
-    models: list[str] = typer.Option(
+    estimators: list[str] = typer.Option(
         ["genexnet", "logreg", "linear_svm"],
-        "--model",
+        "--estimator",
         metavar="NAME[:KEY=VALUE,...][@LABEL]",
-        help="A model to cross-validate (repeat it): genexnet, a CNN baseline (resnet50v2, "
+        help="A model to cross-validate (repeat the option): genexnet, a CNN baseline (resnet50v2, "
         "densenet121, mobilenetv2, nasnet_mobile) or a classical one (logreg, linear_svm, "
         "random_forest, xgboost, mlp, knn, svm, decision_tree, naive_bayes), with optional "
         "settings, e.g. linear_svm:C=0.01,max_genes=1024@svm_1024.",
@@ -361,7 +361,7 @@ def cv(
     from oncosig._repro import seed_everything, write_run_record
     from oncosig.genexnet import cross_validate
 
-    specs = resolve_specs(models, preset=preset, epochs=epochs, accelerator=accelerator)
+    specs = resolve_specs(estimators, preset=preset, epochs=epochs, accelerator=accelerator)
     _check_models_file(out, specs, resume=resume, overwrite=overwrite)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
