@@ -127,6 +127,10 @@ def test_cv_cli_writes_tables_groups_and_resumes(
     assert list(summary.index) == ["logreg", "svm60", "gx"]
     gx = pd.concat(pd.read_csv(p, sep="\t") for p in sorted(out.glob("predictions/gx_fold*.tsv")))
     assert len(gx) == 30 and gx["review"].notna().all()
+    errors = pd.read_csv(out / "errors.csv", index_col=0)
+    assert "gx_review" in errors.columns and "logreg_review" not in errors.columns
+    flagged = gx.set_index("sample")["review"].astype(bool)
+    assert (errors["gx_review"] == flagged[errors.index]).all()
     record = json.loads((out / "run.json").read_text())
     assert record["config"]["models"]["svm60"] == {"name": "linear_svm", "C": 0.01, "max_genes": 60}
     assert set(record["review"]) == {"gx"}

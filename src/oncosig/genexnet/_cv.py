@@ -97,7 +97,8 @@ class CVResult:
         """Samples that at least one model gets wrong, the most often missed first.
 
         Indexed by sample: ``true``, each model's out-of-fold prediction (one column per
-        model) and ``n_models_wrong``.
+        model), ``n_models_wrong`` and, for each network, ``<model>_review`` (whether
+        ``predict_review`` flagged the call).
         """
         pred = self.predictions.pivot(index="sample", columns="model", values="prediction")
         pred = pred[self.models]
@@ -107,6 +108,11 @@ class CVResult:
         out = pred[wrong.any(axis=1)].copy()
         out.insert(0, "true", truth[out.index])
         out["n_models_wrong"] = wrong[wrong.any(axis=1)].sum(axis=1).astype(int)
+        if "review" in self.predictions:
+            flags = self.predictions.pivot(index="sample", columns="model", values="review")
+            for model in self.models:
+                if flags[model].notna().any():  # networks only
+                    out[f"{model}_review"] = flags.loc[out.index, model].astype(bool)
         out = out.rename_axis("sample").reset_index()
         out = out.sort_values(["n_models_wrong", "true", "sample"], ascending=[False, True, True])
         return out.set_index("sample")
