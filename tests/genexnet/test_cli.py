@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_main
 from genexnet_synth import make_cohort, write_counts_tsv, write_labels_tsv
-
-from oncosig.cli import main
 
 FAST_ARGS = [
     "--epochs",
@@ -32,14 +31,6 @@ FAST_ARGS = [
 ]
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
-
-
 def _train_command(tmp_path: Path) -> list[str]:
     """``genexnet train`` on a small synthetic cohort (counts TSV + labels TSV), no --out."""
     a = make_cohort(n_per_class=8)
@@ -59,7 +50,7 @@ def test_train_predict_evaluate_finetune(
         labels, sep="\t", index=False
     )
     ckpt = tmp_path / "model.safetensors"
-    code, out, err = _run(
+    code, out, err = run_main(
         [
             "genexnet",
             "train",
@@ -83,7 +74,7 @@ def test_train_predict_evaluate_finetune(
     ].copy()  # 25 % genes missing
     pdata = write_counts_tsv(part, tmp_path / "new.tsv")
     pred = tmp_path / "pred.csv"
-    code, out, err = _run(
+    code, out, err = run_main(
         ["genexnet", "predict", "--model", str(ckpt), str(pdata), "--out", str(pred)], capsys
     )
     assert code == 0, err
@@ -112,7 +103,7 @@ def test_train_predict_evaluate_finetune(
     pd.DataFrame({"id": test.obs_names, "cohort": test.obs["project"]}).to_csv(
         tlabels, sep="\t", index=False
     )
-    code, out, err = _run(
+    code, out, err = run_main(
         [
             "genexnet",
             "evaluate",
@@ -150,7 +141,7 @@ def test_train_predict_evaluate_finetune(
         tnl, sep="\t", index=False
     )
     ft = tmp_path / "ft.safetensors"
-    code, out, err = _run(
+    code, out, err = run_main(
         [
             "genexnet",
             "finetune",
@@ -182,7 +173,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     data = write_counts_tsv(a, tmp_path / "d.tsv")
     labels = tmp_path / "l.tsv"
     write_labels_tsv(a, labels)
-    code, _, err = _run(
+    code, _, err = run_main(
         [
             "genexnet",
             "train",
@@ -197,7 +188,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
         capsys,
     )
     assert code == 2 and "no column 'nope'" in err and "Traceback" not in err
-    code, _, err = _run(
+    code, _, err = run_main(
         [
             "genexnet",
             "predict",
@@ -216,13 +207,13 @@ def test_train_preset_and_overrides(tmp_path: Path, capsys: pytest.CaptureFixtur
     import json
 
     base = _train_command(tmp_path)
-    code, _, err = _run(
+    code, _, err = run_main(
         [*base, "--preset", "nope", "--out", str(tmp_path / "x.safetensors")], capsys
     )
     assert code == 2 and "unknown GeneXNet preset" in err
     ckpt = tmp_path / "p.safetensors"
     args = [*base, "--preset", "compact", "--epochs", "2", "--max-genes", "64", "--out", str(ckpt)]
-    code, _, err = _run([*args, "--no-progress"], capsys)
+    code, _, err = run_main([*args, "--no-progress"], capsys)
     assert code == 0, err
     record = json.loads((tmp_path / "p.safetensors.run.json").read_text())
     cfg = record["config"]
@@ -238,10 +229,12 @@ def test_train_gene_order_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     fast = [*FAST_ARGS[: FAST_ARGS.index("--gene-order")], "--accelerator", "cpu", "--no-progress"]
     fast[fast.index("--epochs") + 1] = "2"
     ckpt = tmp_path / "coexpr.safetensors"
-    code, _, err = _run([*args, "--out", str(ckpt), *fast, "--gene-order", "coexpression"], capsys)
+    code, _, err = run_main(
+        [*args, "--out", str(ckpt), *fast, "--gene-order", "coexpression"], capsys
+    )
     assert code == 0, err
     assert GeneImageClassifier.load(ckpt).grid.ordering == "coexpression"
-    code, _, err = _run(
+    code, _, err = run_main(
         [*args, "--out", str(tmp_path / "bad.safetensors"), *fast, "--gene-order", "random"],
         capsys,
     )
@@ -255,10 +248,10 @@ def test_train_normalization_option(tmp_path: Path, capsys: pytest.CaptureFixtur
     args = _train_command(tmp_path)
     fast = [*FAST_ARGS, "--epochs", "2"]
     ckpt = tmp_path / "rank.safetensors"
-    code, _, err = _run([*args, "--out", str(ckpt), *fast, "--normalization", "rank"], capsys)
+    code, _, err = run_main([*args, "--out", str(ckpt), *fast, "--normalization", "rank"], capsys)
     assert code == 0, err
     assert GeneImageClassifier.load(ckpt).scaler_.method == "rank"
-    code, _, err = _run(
+    code, _, err = run_main(
         [*args, "--out", str(tmp_path / "bad.safetensors"), *fast, "--normalization", "tpm"],
         capsys,
     )

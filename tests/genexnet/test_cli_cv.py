@@ -8,21 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
+from cli_helpers import run_main
 from genexnet_synth import make_cohort, write_counts_tsv
 
-from oncosig.cli import main
 from oncosig.cli._genexnet_cv import parse_model_spec, resolve_specs
 from oncosig.genexnet import cross_validate
 
 GX_FAST = 'genexnet:max_epochs=4,growth_rate=4,stem_stride=1,gene_order="given"@gx'
-
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
@@ -115,7 +107,7 @@ def test_cv_cli_writes_tables_groups_and_resumes(
         "--estimator",
         GX_FAST,
     ]
-    code, stdout, err = _run([*args, *models, "--accelerator", "cpu", "--no-progress"], capsys)
+    code, stdout, err = run_main([*args, *models, "--accelerator", "cpu", "--no-progress"], capsys)
     assert code == 0, err
     assert "per-class accuracy" in stdout and "gx flagged" in stdout
     for name in ("splits.tsv", "summary.csv", "per_class_accuracy.csv", "errors.csv"):
@@ -136,16 +128,18 @@ def test_cv_cli_writes_tables_groups_and_resumes(
     assert set(record["review"]) == {"gx"}
 
     # an earlier run is refused, reused with --resume, refused on changed settings
-    code, _, err = _run([*args, "--estimator", "logreg", "--no-progress"], capsys)
+    code, _, err = run_main([*args, "--estimator", "logreg", "--no-progress"], capsys)
     assert code == 2 and "--resume" in err
     before = (out / "predictions" / "gx_fold0.tsv").read_text()
-    code, _, err = _run([*args, "--estimator", GX_FAST, "--resume", "--no-progress"], capsys)
+    code, _, err = run_main([*args, "--estimator", GX_FAST, "--resume", "--no-progress"], capsys)
     assert code == 0, err
     assert (out / "predictions" / "gx_fold0.tsv").read_text() == before  # not retrained
-    code, _, err = _run([*args, "--estimator", "logreg:C=1@logreg", "--resume"], capsys)
+    code, _, err = run_main([*args, "--estimator", "logreg:C=1@logreg", "--resume"], capsys)
     assert code == 2 and "other settings" in err
     # --overwrite starts over: the old models' fold files are gone
-    code, _, err = _run([*args, "--estimator", "logreg", "--overwrite", "--no-progress"], capsys)
+    code, _, err = run_main(
+        [*args, "--estimator", "logreg", "--overwrite", "--no-progress"], capsys
+    )
     assert code == 0, err
     assert sorted(p.name for p in (out / "predictions").iterdir()) == [
         f"logreg_fold{k}.tsv" for k in range(3)
@@ -154,7 +148,7 @@ def test_cv_cli_writes_tables_groups_and_resumes(
 
 def test_cv_cli_bad_group_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data, labels = _files(tmp_path)
-    code, _, err = _run(
+    code, _, err = run_main(
         [
             "genexnet",
             "cv",
@@ -181,7 +175,7 @@ def test_cv_cli_failed_run_does_not_block_the_next(
     data, labels = _files(tmp_path)
     base = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
     args = [*base, "--out", str(tmp_path / "cv"), "--estimator", "logreg", "--no-progress"]
-    code, _, err = _run([*args, "--folds", "20"], capsys)
+    code, _, err = run_main([*args, "--folds", "20"], capsys)
     assert code == 2 and "fewer than the 20 folds" in err
-    code, _, err = _run([*args, "--folds", "3"], capsys)
+    code, _, err = run_main([*args, "--folds", "3"], capsys)
     assert code == 0, err
