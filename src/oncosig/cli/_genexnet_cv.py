@@ -313,11 +313,12 @@ def cv(
     estimators: list[str] = typer.Option(
         ["genexnet", "logreg", "linear_svm"],
         "--estimator",
-        metavar="NAME[:KEY=VALUE,...][@LABEL]",
-        help="A model to cross-validate (repeat the option): genexnet, a CNN baseline (resnet50v2, "
-        "densenet121, mobilenetv2, nasnet_mobile) or a classical one (logreg, linear_svm, "
-        "random_forest, xgboost, mlp, knn, svm, decision_tree, naive_bayes), with optional "
-        "settings, e.g. linear_svm:C=0.01,max_genes=1024@svm_1024.",
+        metavar="SPEC",
+        help="A model to cross-validate (repeat the option): its NAME, optionally followed by "
+        "settings :KEY=VALUE,... and a label @LABEL, e.g. "
+        "linear_svm:max_genes=1024@svm1k.  Names: genexnet; the CNN baselines "
+        "resnet50v2, densenet121, mobilenetv2, nasnet_mobile; the classical logreg, "
+        "linear_svm, random_forest, xgboost, mlp, knn, svm, decision_tree, naive_bayes.",
     ),
     preset: str = typer.Option(
         "compact",
