@@ -179,3 +179,54 @@ def test_cv_cli_failed_run_does_not_block_the_next(
     assert code == 2 and "fewer than the 20 folds" in err
     code, _, err = run_main([*args, "--folds", "3"], capsys)
     assert code == 0, err
+
+
+def test_seed_summary_means_and_ensemble() -> None:
+    a = make_cohort(n_per_class=10)
+    members = [
+        (f"rf{s}", "random_forest", {"n_estimators": 3, "max_depth": 2, "seed": s})
+        for s in (0, 1, 2)
+    ]
+    res = cross_validate(a, label_key="project", models=members, n_splits=3, progress=False)
+    table = res.seed_summary({"rf": ["rf0", "rf1", "rf2"]})
+    row = table.loc["rf"]
+    frames = [
+        res.predictions[res.predictions["model"] == m].sort_values("sample")
+        for m in ("rf0", "rf1", "rf2")
+    ]
+    truth = frames[0]["true"].to_numpy()
+    errors = [int((f["prediction"].to_numpy() != truth).sum()) for f in frames]
+    assert (
+        row["n_seeds"] == 3
+        and row["errors_min"] == min(errors)
+        and row["errors_max"] == max(errors)
+    )
+    assert row["accuracy_mean"] == pytest.approx(1 - sum(errors) / 3 / 30)
+    mean = sum(f[res.classes].to_numpy() for f in frames) / 3
+    ens_pred = [res.classes[i] for i in mean.argmax(axis=1)]
+    assert row["ensemble_errors"] == sum(p != t for p, t in zip(ens_pred, truth, strict=True))
+    with pytest.raises(ValueError, match="no predictions"):
+        res.seed_summary({"x": ["rf9"]})
+
+
+def test_cv_cli_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, labels = _files(tmp_path)
+    out = tmp_path / "cv"
+    args = ["genexnet", "cv", str(data), "--labels", str(labels), "--label-column", "cohort"]
+    args += ["--out", str(out), "--folds", "3", "--estimator", GX_FAST, "--estimator", "logreg"]
+    code, stdout, err = run_main(
+        [*args, "--seeds", "0-1", "--accelerator", "cpu", "--no-progress"], capsys
+    )
+    assert code == 0, err
+    assert "networks over training seeds" in stdout
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(summary.index) == ["gx_seed0", "gx_seed1", "logreg"]
+    seeds = pd.read_csv(out / "seeds_summary.csv", index_col=0)
+    assert list(seeds.index) == ["gx"] and seeds.loc["gx", "n_seeds"] == 2
+    record = json.loads((out / "run.json").read_text())
+    assert record["config"]["models"]["gx_seed1"]["seed"] == 1
+    assert record["seeds"][0]["model"] == "gx"
+    code, _, err = run_main(
+        [*args[:-4], "--estimator", "logreg", "--seeds", "0-1", "--overwrite"], capsys
+    )
+    assert code == 2 and "no --estimator is a network" in err

@@ -23,6 +23,7 @@ from oncosig.cli._genexnet import (
     LabelsOpt,
     ProgressOpt,
     genexnet_app,
+    parse_seeds,
     read_data,
     read_labels,
 )
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from oncosig.genexnet import CVResult
 
 #: results of an earlier run in OUT, refused without --resume or --overwrite
-CV_OUTPUTS = ("splits.tsv", "cv_metrics.tsv", "summary.csv", "errors.csv")
+CV_OUTPUTS = ("splits.tsv", "cv_metrics.tsv", "summary.csv", "errors.csv", "seeds_summary.csv")
 MODELS_FILE = "models.json"  # each model's settings, written before training
 #: the GeneXNet preset settings that CNN baselines share (genes, optimisation, stopping)
 SHARED_NETWORK_KEYS = (
@@ -173,6 +174,48 @@ def _results_settings(entry: list[Any]) -> list[Any]:
     """A recorded ``[name, params]`` entry without the runtime settings."""
     name, params = entry
     return [name, {k: v for k, v in params.items() if k not in _RUNTIME_KEYS}]
+
+
+def expand_seeds(
+    specs: list[tuple[str, str, dict[str, Any]]], seeds: list[int]
+) -> tuple[list[tuple[str, str, dict[str, Any]]], dict[str, list[str]]]:
+    """One specification per (network, seed), labelled ``<label>_seed<s>``; baselines once.
+
+    Returns the specifications and, per network label, the labels of its seeds.
+    """
+    from oncosig.models import get_entry
+
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    groups: dict[str, list[str]] = {}
+    for label, name, params in specs:
+        if get_entry(name).family != "network":
+            out.append((label, name, params))
+            continue
+        groups[label] = [f"{label}_seed{s}" for s in seeds]
+        out += [(f"{label}_seed{s}", name, {**params, "seed": s}) for s in seeds]
+    if not groups:
+        raise ValueError("--seeds repeats the networks, but no --estimator is a network")
+    return out, groups
+
+
+def print_seed_table(table: pd.DataFrame, console: Console) -> None:
+    """Mean over seeds and seed-ensemble results on the console."""
+    from rich.table import Table
+
+    t = Table(title="networks over training seeds (out-of-fold, all folds pooled)")
+    for col in ("model", "seeds", "accuracy", "macro F1", "errors", "ensemble", "ens. errors"):
+        t.add_column(col, justify="left" if col == "model" else "right")
+    for model, r in table.iterrows():
+        t.add_row(
+            str(model),
+            str(int(r["n_seeds"])),
+            f"{r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}",
+            f"{r['macro_f1_mean']:.3f} ± {r['macro_f1_std']:.3f}",
+            f"{int(r['errors_min'])}-{int(r['errors_max'])}, mean {r['errors_mean']:.1f}",
+            f"{r['ensemble_accuracy']:.1%}",
+            str(int(r["ensemble_errors"])),
+        )
+    console.print(t)
 
 
 def _check_models_file(out: Path, specs: list[Any], *, resume: bool, overwrite: bool) -> None:
@@ -340,6 +383,13 @@ def cv(
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     seed: int = SeedOpt,
+    seeds: str | None = typer.Option(
+        None,
+        "--seeds",
+        help="Train every network once per seed (e.g. 0-4) on the same folds (--seed still "
+        "sets the folds): each seed is reported as <label>_seed<s>, and seeds_summary.csv "
+        "gives the mean over seeds and the seed ensemble (probabilities averaged).",
+    ),
     progress: bool = ProgressOpt,
     resume: bool = typer.Option(
         False,
@@ -363,6 +413,9 @@ def cv(
     from oncosig.genexnet import cross_validate
 
     specs = resolve_specs(estimators, preset=preset, epochs=epochs, accelerator=accelerator)
+    seed_groups: dict[str, list[str]] = {}
+    if seeds is not None:
+        specs, seed_groups = expand_seeds(specs, parse_seeds(seeds))
     _check_models_file(out, specs, resume=resume, overwrite=overwrite)
     adata = read_data(data)
     y = read_labels(adata, labels, label_column)
@@ -403,6 +456,11 @@ def cv(
             f"{model} flagged {f['flagged']} of {f['n_samples']} predictions for review; they "
             f"hold {f['errors_flagged']} of its {f['errors']} errors"
         )
+    seed_table = None
+    if seed_groups:
+        seed_table = result.seed_summary(seed_groups)
+        print_seed_table(seed_table, console)
+        write_table(seed_table, out / "seeds_summary.csv")
     write_table(result.summary(), out / "summary.csv")
     write_table(result.per_class_table(), out / "per_class_accuracy.csv")
     write_table(result.errors(), out / "errors.csv")
@@ -417,6 +475,7 @@ def cv(
             "label_column": label_column,
             "group_column": group_key,
             "folds": folds,
+            "seeds": seeds,
             "preset": preset,
             "models": {label: {"name": name, **p} for label, name, p in specs},
             "resumed": resume,
@@ -425,6 +484,9 @@ def cv(
         extra={
             "summary": result.summary().reset_index().to_dict(orient="records"),
             "review": flags,
+            "seeds": None
+            if seed_table is None
+            else seed_table.reset_index().to_dict(orient="records"),
             "seconds": round(elapsed, 1),
             "n_samples": int(adata.n_obs),
         },

@@ -93,6 +93,59 @@ class CVResult:
         table.insert(0, "n", self.per_class(self.models[0])["n"])
         return table
 
+    def seed_summary(self, groups: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+        """Training seeds of one configuration summarised, and their seed ensemble.
+
+        Parameters
+        ----------
+        groups
+            Configuration name -> the model labels of its seeds (same folds).
+
+        Returns
+        -------
+        One row per configuration: ``n_seeds``; accuracy and macro F1 over all out-of-fold
+        predictions of a seed (mean and sd over seeds); ``errors_min``/``_mean``/``_max``;
+        and the ensemble's (class probabilities averaged over the seeds)
+        ``ensemble_accuracy``, ``ensemble_macro_f1`` and ``ensemble_errors``.
+        """
+        rows: list[dict[str, Any]] = []
+        for name, members in groups.items():
+            if not members:
+                raise ValueError(f"no seeds given for '{name}'")
+            frames = [self._model(m).sort_values("sample") for m in members]
+            truth = frames[0]["true"].to_numpy().astype(str)
+            if any(list(f["sample"]) != list(frames[0]["sample"]) for f in frames):
+                raise ValueError(f"the seeds of '{name}' do not predict the same samples")
+            probas = [f[self.classes].to_numpy(dtype=np.float64) for f in frames]
+            per = [
+                classification_metrics(truth, f["prediction"], pr, self.classes)
+                for f, pr in zip(frames, probas, strict=True)
+            ]
+            errors = np.asarray([int((f["prediction"].astype(str) != truth).sum()) for f in frames])
+            mean = np.mean(probas, axis=0)
+            pred = np.asarray(self.classes, dtype=object)[mean.argmax(axis=1)]
+            ens = classification_metrics(truth, pred, mean, self.classes)
+            acc = np.asarray([m["accuracy"] for m in per])
+            f1 = np.asarray([m["macro_f1"] for m in per])
+            ddof = 1 if len(members) > 1 else 0
+            rows.append(
+                {
+                    "model": name,
+                    "n_seeds": len(members),
+                    "accuracy_mean": acc.mean(),
+                    "accuracy_std": acc.std(ddof=ddof),
+                    "macro_f1_mean": f1.mean(),
+                    "macro_f1_std": f1.std(ddof=ddof),
+                    "errors_min": int(errors.min()),
+                    "errors_mean": float(errors.mean()),
+                    "errors_max": int(errors.max()),
+                    "ensemble_accuracy": ens["accuracy"],
+                    "ensemble_macro_f1": ens["macro_f1"],
+                    "ensemble_errors": int((pred.astype(str) != truth).sum()),
+                }
+            )
+        return pd.DataFrame(rows).set_index("model")
+
     def errors(self) -> pd.DataFrame:
         """Samples that at least one model gets wrong, the most often missed first.
 
