@@ -98,8 +98,7 @@ def demo(
         progress=progress,
     )
     summary = result.summary()
-    seconds = result.metrics.groupby("model")["seconds"].sum().to_dict()
-    print_cv_tables(result, console, seconds)
+    print_cv_tables(result, console)
     per_class = result.per_class_table()
     flags = review_counts(result)["genexnet"]
     console.print(

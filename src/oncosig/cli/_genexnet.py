@@ -55,6 +55,7 @@ ModelsOpt = typer.Option(
     "several models (a seed ensemble); default: the model shipped with oncosig.",
 )
 ProgressOpt = typer.Option(True, "--progress/--no-progress", help="Show training progress bars.")
+AcceleratorOpt = typer.Option("auto", "--accelerator", help="auto, cpu or gpu.")
 CheckpointDirOpt = typer.Option(
     None,
     "--checkpoint-dir",
@@ -241,7 +242,7 @@ def train(
         help="Per-sample input before the per-gene z-score: log-cpm (the default) or rank "
         "(rank-based inverse normal scores; unaffected by library size and composition).",
     ),
-    accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
+    accelerator: str = AcceleratorOpt,
     seed: int = SeedOpt,
     seeds: str | None = typer.Option(
         None,

@@ -18,6 +18,7 @@ import typer
 
 from oncosig.cli._common import OverwriteOpt, SeedOpt
 from oncosig.cli._genexnet import (
+    AcceleratorOpt,
     DataArg,
     LabelColOpt,
     LabelsOpt,
@@ -98,13 +99,10 @@ def parse_model_spec(text: str) -> tuple[str, str, dict[str, Any]]:
     return label, name, params
 
 
-#: settings of classical baselines that the CV runner uses itself (genes and scaling)
-_CV_FEATURE_KEYS = ("min_detected", "max_genes", "prior_count", "normalization")
-
-
 def _check_settings(text: str, name: str, params: dict[str, Any]) -> None:
     """Build the model once, so that a misspelt setting fails before any data is read."""
     from oncosig.genexnet import GeneImageClassifier, GeneXNet
+    from oncosig.genexnet._cv import CLASSICAL_FEATURE_DEFAULTS
     from oncosig.models import create_model, get_entry
 
     try:
@@ -114,7 +112,8 @@ def _check_settings(text: str, name: str, params: dict[str, Any]) -> None:
             est = GeneImageClassifier(name, **params)
             create_model(name, num_classes=2, **est.net_params)
         else:
-            create_model(name, **{k: v for k, v in params.items() if k not in _CV_FEATURE_KEYS})
+            factory = {k: v for k, v in params.items() if k not in CLASSICAL_FEATURE_DEFAULTS}
+            create_model(name, **factory)
     except TypeError as exc:
         raise ValueError(f"--estimator {text}: {exc}") from None
 
@@ -278,11 +277,12 @@ def _groups(adata: AnnData, labels: Path | None, column: str) -> pd.Series:
     return adata.obs[column]
 
 
-def print_cv_tables(result: CVResult, console: Console, seconds: dict[str, float]) -> None:
+def print_cv_tables(result: CVResult, console: Console) -> None:
     """Summary (mean ± sd over folds) and per-class accuracy tables on the console."""
     from rich.table import Table
 
     summary = result.summary()
+    seconds = result.metrics.groupby("model")["seconds"].sum()
     n_folds = int(result.folds["fold"].max()) + 1
     table = Table(title=f"{n_folds}-fold cross-validation (mean ± sd over folds)")
     for col in ("model", "accuracy", "macro F1", "balanced acc.", "errors", "seconds"):
@@ -381,7 +381,7 @@ def cv(
         "from TCGA barcodes (other sample IDs count as one participant each); 'none' splits "
         "samples freely.",
     ),
-    accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
+    accelerator: str = AcceleratorOpt,
     seed: int = SeedOpt,
     seeds: str | None = typer.Option(
         None,
@@ -448,8 +448,7 @@ def cv(
         resume=resume,
         progress=progress,
     )
-    seconds = result.metrics.groupby("model")["seconds"].sum().to_dict()
-    print_cv_tables(result, console, seconds)
+    print_cv_tables(result, console)
     flags = review_counts(result)
     for model, f in flags.items():
         console.print(

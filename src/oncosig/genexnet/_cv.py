@@ -37,6 +37,14 @@ logger = logging.getLogger(__name__)
 
 ModelSpec = str | tuple[str, str, Mapping[str, Any]]
 MANIFEST = "splits.tsv"
+#: settings of a classical baseline that the runner uses itself (gene filter and scaling),
+#: with their defaults; the rest go to the registry factory
+CLASSICAL_FEATURE_DEFAULTS: dict[str, Any] = {
+    "min_detected": 0.1,
+    "max_genes": None,
+    "prior_count": 1.0,
+    "normalization": "log-cpm",
+}
 
 
 @dataclass
@@ -215,14 +223,12 @@ def _fit_predict_classical(
 ) -> np.ndarray:
     from oncosig.models import create_model
 
-    min_detected = float(p.pop("min_detected", 0.1))
-    max_genes = p.pop("max_genes", None)
+    f = {k: p.pop(k, default) for k, default in CLASSICAL_FEATURE_DEFAULTS.items()}
     c_train = counts_matrix(train)
-    keep = select_genes(c_train, min_detected=min_detected, max_genes=max_genes)
-    scaler = LogCPMScaler(
-        prior_count=float(p.pop("prior_count", 1.0)),
-        method=str(p.pop("normalization", "log-cpm")),
-    ).fit(c_train[:, keep])
+    keep = select_genes(c_train, min_detected=float(f["min_detected"]), max_genes=f["max_genes"])
+    scaler = LogCPMScaler(prior_count=float(f["prior_count"]), method=str(f["normalization"])).fit(
+        c_train[:, keep]
+    )
     x_train = scaler.transform(c_train[:, keep])
     x_test = scaler.transform(counts_matrix(test)[:, keep])
     p.setdefault("seed", seed)
